@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"studio/pipeline"
+	"studio/pipeline/stats"
+	"studio/presets"
+)
+
+// errHelp ends a command after --help was printed.
+var errHelp = errors.New("help shown")
+
+// engineFlags are the flags run and relay share.
+type engineFlags struct {
+	preset    string
+	to        multiFlag
+	record    string
+	duration  time.Duration
+	statsJSON string
+	realtime  bool
+	headless  bool
+	loop      bool
+	audio     string
+}
+
+func newFlagSet(name, help string, stderr io.Writer, ef *engineFlags, defaultPreset string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&ef.preset, "preset", defaultPreset, "built-in preset name or preset file")
+	fs.Var(&ef.to, "to", "RTMP destination URL (repeatable)")
+	fs.StringVar(&ef.record, "record", "", "also record to this FLV file")
+	fs.DurationVar(&ef.duration, "duration", 0, "stop cleanly after this much program time (e.g. 30s, 1h)")
+	fs.StringVar(&ef.statsJSON, "stats-json", "", "write one JSON stats line a second to PATH, or - for stdout")
+	fs.BoolVar(&ef.realtime, "realtime", true, "pace file inputs in real time (false: as fast as possible)")
+	return fs
+}
+
+func usageOf(fs *flag.FlagSet, help string) string {
+	var b strings.Builder
+	b.WriteString(help)
+	b.WriteString("\nFlags:\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
+}
+
+const runHelp = `Usage: studio run --preset NAME|FILE [--headless] [--to URL]... [--record PATH]
+                  [--duration DUR] [--stats-json PATH|-] [--realtime=false]
+
+Runs a preset headless: its source through the encoders to every destination.
+
+Example:
+  studio run --preset twitch-720p30 --to rtmp://live.twitch.tv/app/$TWITCH_KEY --record show.flv
+`
+
+const relayHelp = `Usage: studio relay INPUT [URL...] [--preset NAME|FILE] [--loop] [--record PATH]
+                    [--duration DUR] [--stats-json PATH|-] [--realtime=false]
+
+Streams INPUT (a media file, a URL FFmpeg can open, or testsrc) to each URL,
+re-encoded as H.264/AAC by the preset (default: relay, which keeps the input's
+size and rate up to 1920x1080).
+
+Example:
+  studio relay movie.mp4 rtmp://127.0.0.1:1935/live/mystream --loop
+`
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	var ef engineFlags
+	fs := newFlagSet("run", runHelp, stderr, &ef, "demo")
+	fs.BoolVar(&ef.headless, "headless", true, "run without the console (the only mode until the console lands)")
+	fs.BoolVar(&ef.loop, "loop", false, "restart a file input at its end")
+	pos, err := parseArgs(fs, args, runHelp, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run takes no positional arguments (got %q); did you mean: studio relay %s", pos[0], pos[0])
+	}
+	return runEngine(ef, "", stdout, stderr)
+}
+
+func cmdRelay(args []string, stdout, stderr io.Writer) error {
+	var ef engineFlags
+	fs := newFlagSet("relay", relayHelp, stderr, &ef, "relay")
+	fs.BoolVar(&ef.loop, "loop", false, "restart the input at its end, timestamps continuing")
+	fs.StringVar(&ef.audio, "audio", "", "audio device for screen/camera inputs, or none (capture lands later)")
+	pos, err := parseArgs(fs, args, relayHelp, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("relay needs an INPUT: a media file, a URL or testsrc\n\n%s", relayHelp)
+	}
+	ef.to = append(multiFlag(pos[1:]), ef.to...)
+	return runEngine(ef, pos[0], stdout, stderr)
+}
+
+func parseArgs(fs *flag.FlagSet, args []string, help string, stdout io.Writer) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageOf(fs, help))
+		return nil, errHelp
+	}
+	if err != nil {
+		return nil, usagef("%v\n\n%s", err, usageOf(fs, help))
+	}
+	return pos, nil
+}
+
+// runEngine loads the preset, checks every user input before going live,
+// runs the engine and maps the outcome to an error for the exit code.
+func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
+	p, err := presets.Load(ef.preset)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	if input == "" && p.Source.Kind == "file" && p.Source.Input == "" {
+		return usagef("preset %s reads a file but names none: use studio relay INPUT --preset %s", ef.preset, ef.preset)
+	}
+	if err := checkInput(input); err != nil {
+		return err
+	}
+	if input == "" && p.Source.Kind == "file" {
+		if err := checkInput(p.Source.Input); err != nil {
+			return err
+		}
+	}
+	var dests []pipeline.Destination
+	for i, o := range p.Outputs {
+		name := o.Name
+		if name == "" {
+			name = fmt.Sprintf("out%d", i+1)
+		}
+		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs})
+	}
+	for _, u := range ef.to {
+		if err := checkDestination(u); err != nil {
+			return err
+		}
+		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs})
+	}
+	record := ef.record
+	if record == "" {
+		record = p.Record.Path
+	}
+	if len(dests) == 0 && record == "" {
+		return usagef("nothing to send to: add a destination (--to rtmp://host/app/KEY) or a recording (--record out.flv)")
+	}
+	if record != "" {
+		if err := checkRecordPath(record); err != nil {
+			return err
+		}
+	}
+
+	sw, closeStats, err := openStatsWriter(ef.statsJSON, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "studio: "+format+"\n", args...)
+	}
+	status := &statusLine{w: stderr}
+	eng, err := pipeline.Open(pipeline.Config{
+		Preset: p, Input: input, Loop: ef.loop,
+		Destinations: dests, RecordPath: record,
+		Duration: ef.duration, Realtime: ef.realtime,
+		Logf: logf,
+		OnStats: func(s stats.Stats) {
+			sw.write(s)
+			status.print(s)
+		},
+	})
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	defer eng.Close()
+	f := eng.Format()
+	fmt.Fprintf(stderr, "studio: %s → %dx%d @ %.2f fps, %s video, %s audio; %d destination(s)%s\n",
+		describeInput(input, p), f.Width, f.Height, f.FrameRate.Float64(), p.Video.Bitrate, p.Audio.Bitrate,
+		len(dests), recordNote(record))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	err = eng.Run(ctx)
+	status.finish()
+	if err != nil {
+		return err
+	}
+	if record != "" {
+		fmt.Fprintf(stderr, "studio: recording saved to %s\n", record)
+	}
+	return nil
+}
+
+func describeInput(input string, p *presets.Preset) string {
+	switch {
+	case input != "":
+		return presets.MaskURL(input)
+	case p.Source.Kind == "testsrc":
+		return "test pattern"
+	}
+	return presets.MaskURL(p.Source.Input)
+}
+
+func recordNote(path string) string {
+	if path == "" {
+		return ""
+	}
+	return ", recording to " + path
+}
+
+// checkInput catches a missing or unreadable local file before anything starts.
+func checkInput(input string) error {
+	if input == "" || input == "testsrc" || strings.Contains(input, "://") {
+		if strings.Contains(input, "://") {
+			if _, err := url.Parse(input); err != nil {
+				return usagef("input URL %s is malformed: %v", presets.MaskURL(input), err)
+			}
+		}
+		return nil
+	}
+	if input == "screen" || input == "camera" {
+		return usagef("input %q needs capture support, which is not in this build yet (use a file, a URL or testsrc)", input)
+	}
+	fi, err := os.Stat(input)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return usagef("input file %q not found: check the path (or use testsrc for the test pattern)", input)
+	case err != nil:
+		return usagef("input file %q cannot be read: %v", input, err)
+	case fi.IsDir():
+		return usagef("input %q is a directory, not a media file", input)
+	}
+	f, err := os.Open(input)
+	if err != nil {
+		return usagef("input file %q cannot be read: %v (check its permissions)", input, err)
+	}
+	f.Close()
+	return nil
+}
+
+// checkDestination rejects malformed destination URLs with the key masked.
+func checkDestination(raw string) error {
+	masked := presets.MaskURL(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return usagef("destination %s is not a valid URL", masked)
+	}
+	if u.Scheme != "rtmp" && u.Scheme != "rtmps" {
+		return usagef("destination %s: scheme %q not supported (use rtmp:// or rtmps://)", masked, u.Scheme)
+	}
+	if u.Host == "" {
+		return usagef("destination %s has no server host, e.g. rtmp://127.0.0.1:1935/live/mystream", masked)
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
+		return usagef("destination %s needs an app and a stream key, e.g. rtmp://127.0.0.1:1935/live/mystream", masked)
+	}
+	return nil
+}
+
+func checkRecordPath(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return usagef("cannot write the recording %q: %v", path, err)
+	}
+	f.Close()
+	return nil
+}
+
+// statsWriter writes --stats-json lines.
+type statsWriter struct {
+	enc *json.Encoder
+}
+
+func (s *statsWriter) write(st stats.Stats) {
+	if s.enc != nil {
+		_ = s.enc.Encode(st)
+	}
+}
+
+func openStatsWriter(dest string, stdout io.Writer) (*statsWriter, func(), error) {
+	switch dest {
+	case "":
+		return &statsWriter{}, func() {}, nil
+	case "-":
+		return &statsWriter{enc: json.NewEncoder(stdout)}, func() {}, nil
+	}
+	f, err := os.Create(dest)
+	if err != nil {
+		return nil, nil, usagef("cannot write --stats-json %q: %v", dest, err)
+	}
+	return &statsWriter{enc: json.NewEncoder(f)}, func() { f.Close() }, nil
+}
+
+// statusLine prints the one-line human status on stderr once a second.
+type statusLine struct {
+	w io.Writer
+}
+
+func (l *statusLine) print(s stats.Stats) {
+	var b strings.Builder
+	up := time.Duration(s.UptimeS * float64(time.Second)).Round(time.Second)
+	fmt.Fprintf(&b, "studio: %s %dx%d %.1f fps %.0f kb/s", fmtClock(up), s.Video.Width, s.Video.Height, s.Video.FPS, s.Video.BitrateKbps)
+	if s.Video.FramesSkipped > 0 {
+		fmt.Fprintf(&b, " skipped %d", s.Video.FramesSkipped)
+	}
+	for _, o := range s.Outputs {
+		fmt.Fprintf(&b, " | %s %s %.0f kb/s q %d ms drop %d", o.Name, o.State, o.BitrateKbps, o.QueueMs, o.FramesDropped)
+		if o.Reconnects > 0 {
+			fmt.Fprintf(&b, " reconn %d", o.Reconnects)
+		}
+	}
+	if s.Final {
+		b.WriteString(" (final)")
+	}
+	fmt.Fprintln(l.w, b.String())
+}
+
+func (l *statusLine) finish() {}
+
+func fmtClock(d time.Duration) string {
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	return fmt.Sprintf("%02d:%02d:%02d", h, m, s)
+}

@@ -1,0 +1,232 @@
+// Package output owns where encoded packets go: one Output per destination
+// (RTMP publisher or local FLV recording), each with its own bounded queue
+// and writer goroutine, so a slow or dead destination never blocks the
+// encoder or the other outputs.
+package output
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"studio/pipeline/media"
+	"studio/pipeline/stats"
+)
+
+// Sink writes one stream to one place. All calls come from the output's
+// single writer goroutine.
+type Sink interface {
+	// Open connects (or creates the file) and writes metadata and sequence headers.
+	Open(ctx context.Context, h media.StreamHeader) error
+	// Write sends one packet.
+	Write(p *media.Packet) error
+	// Close ends the stream cleanly (unpublish, close the file).
+	Close() error
+	// BytesWritten counts payload bytes delivered since creation.
+	BytesWritten() int64
+}
+
+// PermanentError marks a failure that retrying will not fix (the server
+// rejected the publish, the file cannot be created).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Policy says how an output retries.
+type Policy struct {
+	// FirstTries is how many times to try before the output has ever been
+	// live; a destination that never worked is reported, not hammered.
+	FirstTries int
+	// RejectTries caps consecutive permanent failures (rejected publish).
+	RejectTries int
+	// Backoff: first wait, growth factor and cap between tries.
+	BackoffFirst time.Duration
+	BackoffMax   time.Duration
+}
+
+// DefaultPolicy: 1 s, ×1.5 with jitter, capped at 30 s; 3 tries to get live
+// the first time and at most 3 rejected publishes in a row.
+var DefaultPolicy = Policy{FirstTries: 3, RejectTries: 3, BackoffFirst: time.Second, BackoffMax: 30 * time.Second}
+
+// Output is one destination with its queue, writer goroutine and counters.
+type Output struct {
+	name   string
+	url    string // masked, for stats and logs
+	sink   Sink
+	queue  *Queue
+	policy Policy
+	logf   func(format string, args ...any)
+
+	state      atomic.Value // string
+	framesSent atomic.Int64
+	reconnects atomic.Int64
+	everLive   atomic.Bool
+
+	mu      sync.Mutex
+	lastErr string
+
+	done chan struct{}
+	err  error
+}
+
+// New makes an output; Start runs it. maskedURL must already be masked.
+func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Policy, logf func(string, ...any)) *Output {
+	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(queueLimit), policy: policy, logf: logf, done: make(chan struct{})}
+	o.state.Store(stats.StateConnecting)
+	return o
+}
+
+// Name is the output's name.
+func (o *Output) Name() string { return o.name }
+
+// Push hands a packet to the output without blocking; the output takes over
+// one reference.
+func (o *Output) Push(p *media.Packet) {
+	select {
+	case <-o.done:
+		p.Release()
+	default:
+		o.queue.Push(p)
+	}
+}
+
+// Done is closed when the output has stopped for good; Err then says why
+// (nil after a clean stop).
+func (o *Output) Done() <-chan struct{} { return o.done }
+
+// Err is the reason the output failed, after Done.
+func (o *Output) Err() error { return o.err }
+
+// Start runs the writer goroutine until ctx is cancelled (abort) or Stop
+// drains the queue.
+func (o *Output) Start(ctx context.Context, h media.StreamHeader) {
+	go func() {
+		o.err = o.run(ctx, h)
+		o.queue.Discard()
+		if o.err != nil {
+			o.setState(stats.StateFailed)
+			o.setError(o.err)
+		} else {
+			o.setState(stats.StateStopped)
+		}
+		close(o.done)
+	}()
+}
+
+// Stop closes the queue: the writer sends what is queued, then ends the
+// stream cleanly. It waits up to timeout before the caller should cancel.
+func (o *Output) Stop(timeout time.Duration) bool {
+	o.queue.Close()
+	select {
+	case <-o.done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
+	backoff := o.policy.BackoffFirst
+	tries, rejects := 0, 0
+	for {
+		tries++
+		err := o.sink.Open(ctx, h)
+		if err == nil {
+			tries, rejects, backoff = 0, 0, o.policy.BackoffFirst
+			if o.everLive.Swap(true) {
+				o.reconnects.Add(1)
+			}
+			o.setState(stats.StateLive)
+			o.queue.RequireKeyframe()
+			err = o.pump(ctx)
+			if err == nil {
+				return o.sink.Close()
+			}
+			_ = o.sink.Close()
+			if ctx.Err() != nil {
+				return nil
+			}
+			o.logf("%s: connection lost: %v; reconnecting", o.name, err)
+		} else if ctx.Err() != nil {
+			return nil
+		}
+		o.setError(err)
+		var perm *PermanentError
+		if errors.As(err, &perm) {
+			rejects++
+			if rejects >= o.policy.RejectTries {
+				return err
+			}
+		} else {
+			rejects = 0
+		}
+		if !o.everLive.Load() && tries >= o.policy.FirstTries {
+			return err
+		}
+		o.setState(stats.StateReconnecting)
+		wait := time.Duration(float64(backoff) * (0.85 + 0.3*rand.Float64()))
+		o.logf("%s: %v; retrying in %.1fs", o.name, err, wait.Seconds())
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
+		backoff = min(time.Duration(float64(backoff)*1.5), o.policy.BackoffMax)
+	}
+}
+
+// pump writes queued packets until the queue is closed and empty (nil) or a
+// write fails.
+func (o *Output) pump(ctx context.Context) error {
+	for {
+		p, ok := o.queue.Pop(ctx)
+		if !ok {
+			return nil
+		}
+		err := o.sink.Write(p)
+		if err == nil && p.Kind == media.Video {
+			o.framesSent.Add(1)
+		}
+		p.Release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (o *Output) setState(s string) { o.state.Store(s) }
+
+func (o *Output) setError(err error) {
+	o.mu.Lock()
+	o.lastErr = err.Error()
+	o.mu.Unlock()
+}
+
+// Snapshot returns the output's counters; bitrate is filled in by the
+// caller, which knows the interval.
+func (o *Output) Snapshot() stats.Output {
+	o.mu.Lock()
+	lastErr := o.lastErr
+	o.mu.Unlock()
+	span := o.queue.Span()
+	congestion := 0.0
+	if l := o.queue.Limit(); l > 0 {
+		congestion = min(float64(span)/float64(l), 1)
+	}
+	return stats.Output{
+		Name:          o.name,
+		URL:           o.url,
+		State:         o.state.Load().(string),
+		BytesSent:     o.sink.BytesWritten(),
+		FramesSent:    o.framesSent.Load(),
+		FramesDropped: o.queue.Dropped(),
+		QueueMs:       span.Milliseconds(),
+		Congestion:    congestion,
+		Reconnects:    o.reconnects.Load(),
+		LastError:     lastErr,
+	}
+}

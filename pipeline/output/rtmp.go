@@ -1,0 +1,361 @@
+package output
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bluenviron/gortmplib"
+	"github.com/bluenviron/gortmplib/pkg/amf0"
+	"github.com/bluenviron/gortmplib/pkg/message"
+
+	"studio/pipeline/media"
+	"studio/pipeline/output/flv"
+	"studio/presets"
+)
+
+// Timeouts of the RTMP publisher.
+const (
+	connectTimeout = 10 * time.Second
+	// writeTimeout is how long one write may block before the peer counts
+	// as stalled; the write then fails and the output reconnects.
+	writeTimeout = 5 * time.Second
+	// sendBuffer keeps the kernel's share of the backlog small so that it
+	// shows up in our queue (queue_ms), where it can be measured and shed.
+	sendBuffer = 256 << 10
+)
+
+// RTMP publishes the stream to an RTMP or RTMPS server through gortmplib,
+// which stays behind this type.
+type RTMP struct {
+	// URL is the full destination URL, stream key included. It is never
+	// printed: errors go through scrub.
+	URL string
+	// CAFile optionally adds a CA for rtmps:// servers with private certificates.
+	CAFile string
+
+	secrets []string
+	client  *gortmplib.Client
+	// wmu serialises writes: gortmplib answers pings and acknowledgements
+	// from inside Read, which runs on the reader goroutine.
+	wmu        sync.Mutex
+	readerDone chan struct{}
+	readErr    atomic.Value // error
+	tags       tagger
+	sent       atomic.Int64
+	base       int64 // bytes counted by closed connections
+	streamKey  string
+}
+
+// Open implements Sink: connect, publish, then metadata and sequence headers.
+func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" {
+		return &PermanentError{fmt.Errorf("bad RTMP URL %s", presets.MaskURL(r.URL))}
+	}
+	r.secrets = secretsOf(u)
+	if u.Port() == "" {
+		port := "1935"
+		if u.Scheme == "rtmps" {
+			port = "443"
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), port)
+	}
+	hb, err := makeHeaderBodies(h)
+	if err != nil {
+		return &PermanentError{err}
+	}
+	c := &gortmplib.Client{URL: u, Publish: true}
+	if u.Scheme == "rtmps" {
+		if c.TLSConfig, err = r.tlsConfig(u.Hostname()); err != nil {
+			return &PermanentError{err}
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := c.Initialize(cctx); err != nil {
+		return r.connectError(err)
+	}
+	r.client = c
+	r.streamKey = u.Path
+	if tc, ok := tcpConn(c.NetConn()); ok {
+		_ = tc.SetWriteBuffer(sendBuffer)
+		_ = tc.SetNoDelay(true)
+	}
+	r.readerDone = make(chan struct{})
+	r.readErr = atomic.Value{}
+	go r.readLoop(c)
+
+	meta, err := amf0.Unmarshal(hb.metadata)
+	if err != nil {
+		return &PermanentError{fmt.Errorf("onMetaData: %w", err)}
+	}
+	msgs := []message.Message{
+		&message.DataAMF0{ChunkStreamID: 4, MessageStreamID: 0x1000000, Payload: append(amf0.Data{"@setDataFrame"}, meta...)},
+		videoMessage(hb.avcSeq, 0),
+		audioMessage(hb.aacSeq, 0),
+	}
+	for _, m := range msgs {
+		if err := r.write(m); err != nil {
+			r.Close()
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *RTMP) tlsConfig(host string) (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if r.CAFile != "" {
+		pem, err := os.ReadFile(r.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s: no PEM certificates in it", r.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// videoMessage wraps an FLV video tag body (as built by package flv) in a
+// gortmplib message; the body layout is the RTMP video payload.
+func videoMessage(body []byte, dts time.Duration) *message.Video {
+	cts := int32(uint32(body[2])<<16|uint32(body[3])<<8|uint32(body[4])) << 8 >> 8
+	return &message.Video{
+		ChunkStreamID:   message.VideoChunkStreamID,
+		MessageStreamID: 0x1000000,
+		DTS:             dts,
+		Codec:           message.CodecH264,
+		IsKeyFrame:      body[0]>>4 == 1,
+		Type:            message.VideoType(body[1]),
+		PTSDelta:        time.Duration(cts) * time.Millisecond,
+		Payload:         body[5:],
+	}
+}
+
+// audioMessage wraps an FLV AAC tag body.
+func audioMessage(body []byte, dts time.Duration) *message.Audio {
+	return &message.Audio{
+		ChunkStreamID:   message.AudioChunkStreamID,
+		MessageStreamID: 0x1000000,
+		DTS:             dts,
+		Codec:           message.CodecMPEG4Audio,
+		Rate:            flvRate(body[0]),
+		Depth:           (body[0] >> 1) & 1,
+		IsStereo:        body[0]&1 == 1,
+		AACType:         message.AudioAACType(body[1]),
+		Payload:         body[2:],
+	}
+}
+
+func flvRate(b byte) uint8 { return (b >> 2) & 3 }
+
+// Write implements Sink.
+func (r *RTMP) Write(p *media.Packet) error {
+	if err, _ := r.readErr.Load().(error); err != nil {
+		return err
+	}
+	typ, ts, body := r.tags.body(p)
+	dts := time.Duration(ts) * time.Millisecond
+	if typ == flv.TagVideo {
+		return r.write(videoMessage(body, dts))
+	}
+	return r.write(audioMessage(body, dts))
+}
+
+func (r *RTMP) write(m message.Message) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	_ = r.client.NetConn().SetWriteDeadline(time.Now().Add(writeTimeout))
+	if err := r.client.Write(m); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return fmt.Errorf("server stopped reading for %s (stalled peer)", writeTimeout)
+		}
+		return errors.New(r.scrub(fmt.Sprintf("send: %v", err)))
+	}
+	return nil
+}
+
+// readLoop drains what the server sends (acks, pings, status) so that the
+// connection stays healthy, and records why it ended.
+func (r *RTMP) readLoop(c *gortmplib.Client) {
+	defer close(r.readerDone)
+	for {
+		if err := waitReadable(c.NetConn()); err != nil {
+			r.readErr.Store(r.closedError(err))
+			return
+		}
+		r.wmu.Lock()
+		msg, err := c.Read()
+		r.wmu.Unlock()
+		if err != nil {
+			r.readErr.Store(r.closedError(err))
+			return
+		}
+		if cmd, ok := msg.(*message.CommandAMF0); ok && cmd.Name == "onStatus" {
+			if level, code, desc := statusOf(cmd.Arguments); level == "error" {
+				r.readErr.Store(&PermanentError{errors.New(r.scrub(fmt.Sprintf("server: %s %s", code, desc)))})
+			}
+		}
+	}
+}
+
+func (r *RTMP) closedError(err error) error {
+	if errors.Is(err, io.EOF) {
+		return errors.New("server closed the connection")
+	}
+	return errors.New(r.scrub(err.Error()))
+}
+
+// waitReadable blocks until the socket has data (or is closed) without
+// consuming anything, so that Read runs under the write lock only when it
+// will not block on the network.
+func waitReadable(nc net.Conn) error {
+	tc, ok := tcpConn(nc)
+	if !ok {
+		return nil // TLS over something else: fall back to a plain Read
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var b [1]byte
+	return raw.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return !errors.Is(err, syscall.EAGAIN)
+	})
+}
+
+func tcpConn(nc net.Conn) (*net.TCPConn, bool) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	tc, ok := nc.(*net.TCPConn)
+	return tc, ok
+}
+
+// Close implements Sink: it unpublishes and closes the connection.
+func (r *RTMP) Close() error {
+	c := r.client
+	if c == nil {
+		return nil
+	}
+	r.client = nil
+	r.wmu.Lock()
+	_ = c.NetConn().SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.streamKey)}})
+	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
+	r.wmu.Unlock()
+	r.base += int64(c.BytesSent())
+	c.Close()
+	<-r.readerDone
+	return nil
+}
+
+// BytesWritten implements Sink.
+func (r *RTMP) BytesWritten() int64 {
+	c := r.client
+	if c == nil {
+		return r.base
+	}
+	return r.base + int64(c.BytesSent())
+}
+
+func lastSegment(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+var (
+	reCode = regexp.MustCompile(`\{code ([^}]*)\}`)
+	reDesc = regexp.MustCompile(`\{description ([^}]*)\}`)
+)
+
+// connectError turns gortmplib's connect/publish errors into a message that
+// names the server's reason, and decides whether retrying makes sense.
+func (r *RTMP) connectError(err error) error {
+	s := err.Error()
+	if strings.HasPrefix(s, "bad result:") {
+		reason := "rejected"
+		if m := reCode.FindStringSubmatch(s); m != nil {
+			reason = m[1]
+		}
+		if m := reDesc.FindStringSubmatch(s); m != nil {
+			reason += ": " + m[1]
+		}
+		return &PermanentError{errors.New(r.scrub("server rejected the publish: " + reason))}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+		return errors.New("server closed the connection during connect/publish " +
+			"(wrong application name or stream key?)")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no answer from the server within %s", connectTimeout)
+	}
+	return errors.New(r.scrub(s))
+}
+
+// statusOf reads level, code and description from onStatus arguments.
+func statusOf(args []any) (level, code, desc string) {
+	for _, a := range args {
+		if obj, ok := a.(amf0.Object); ok {
+			level, _ = obj.GetString("level")
+			code, _ = obj.GetString("code")
+			desc, _ = obj.GetString("description")
+		}
+	}
+	return
+}
+
+// secretsOf lists the parts of u that must never be shown: the stream key
+// (path after the app), the query string and a password.
+func secretsOf(u *url.URL) []string {
+	var s []string
+	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"), "/", 2)
+	if len(parts) == 2 && parts[1] != "" {
+		s = append(s, parts[1], url.PathEscape(parts[1]))
+		for _, seg := range strings.Split(parts[1], "/") {
+			if len(seg) >= 4 {
+				s = append(s, seg)
+			}
+		}
+	}
+	if u.RawQuery != "" {
+		s = append(s, u.RawQuery)
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		s = append(s, p)
+	}
+	return s
+}
+
+// scrub replaces every secret in s with ****.
+func (r *RTMP) scrub(s string) string {
+	for _, sec := range r.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "****")
+		}
+	}
+	return s
+}

@@ -1,0 +1,55 @@
+package output
+
+import (
+	"fmt"
+	"time"
+
+	"studio/pipeline/media"
+	"studio/pipeline/output/flv"
+)
+
+// headerBodies are the tag bodies every FLV stream starts with.
+type headerBodies struct {
+	metadata, avcSeq, aacSeq []byte
+}
+
+func makeHeaderBodies(h media.StreamHeader) (headerBodies, error) {
+	avcC, err := flv.AVCDecoderConfig(h.AVCConfig)
+	if err != nil {
+		return headerBodies{}, fmt.Errorf("H.264 sequence header: %w", err)
+	}
+	asc := h.AudioConfig
+	if len(asc) == 0 {
+		if asc, err = flv.AudioSpecificConfig(h.AudioSampleRate, h.AudioChannels); err != nil {
+			return headerBodies{}, fmt.Errorf("AAC sequence header: %w", err)
+		}
+	}
+	return headerBodies{
+		metadata: flv.AppendMetadata(nil, flv.Metadata{
+			Width: h.Width, Height: h.Height, FrameRate: h.FrameRate,
+			VideoDataRateKbps: h.VideoBitrateKbps, AudioDataRateKbps: h.AudioBitrateKbps,
+			AudioSampleRate: h.AudioSampleRate, AudioChannels: h.AudioChannels, Encoder: h.Encoder,
+		}),
+		avcSeq: flv.AppendAVCSequenceHeader(nil, avcC),
+		aacSeq: flv.AppendAACSequenceHeader(nil, asc),
+	}, nil
+}
+
+// tagger turns packets into FLV tag bodies in one reused buffer.
+type tagger struct{ buf []byte }
+
+// body returns the tag type, timestamp (DTS, ms) and body of p; the body is
+// valid until the next call.
+func (t *tagger) body(p *media.Packet) (byte, uint32, []byte) {
+	ts := uint32(max(p.DTS, 0) / time.Millisecond)
+	if p.Kind == media.Audio {
+		t.buf = flv.AppendAACFrame(t.buf[:0], p.Data)
+		return flv.TagAudio, ts, t.buf
+	}
+	cts := int32((p.PTS - p.DTS) / time.Millisecond)
+	if need := len(p.Data)*5/4 + 16; cap(t.buf) < need {
+		t.buf = make([]byte, 0, need*2)
+	}
+	t.buf = flv.AppendAVCFrame(t.buf[:0], p.Data, p.Key, cts)
+	return flv.TagVideo, ts, t.buf
+}

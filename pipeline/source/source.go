@@ -1,0 +1,71 @@
+// Package source owns everything that produces raw frames in the program
+// format: media files and network inputs (demux + decode + convert) and the
+// built-in test pattern. Every source delivers yuv420p video at the program
+// size and rate and 48 kHz stereo planar-float audio in 1024-sample frames,
+// stamped in program time, in presentation order.
+package source
+
+import (
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"studio/pipeline/media"
+)
+
+// Format is the program format a source delivers.
+type Format struct {
+	Width, Height int
+	// FrameRate is frames per second as a rational (30/1, 30000/1001).
+	FrameRate  astiav.Rational
+	SampleRate int
+	Channels   int
+}
+
+// VideoTimeBase is the time base of video frame PTS: one tick per frame.
+func (f Format) VideoTimeBase() astiav.Rational {
+	return astiav.NewRational(f.FrameRate.Den(), f.FrameRate.Num())
+}
+
+// AudioTimeBase is the time base of audio frame PTS: one tick per sample.
+func (f Format) AudioTimeBase() astiav.Rational { return astiav.NewRational(1, f.SampleRate) }
+
+// Frame is one raw frame. AV and its buffers belong to the source and stay
+// valid until the next Read: consumers that keep a frame must Ref it.
+type Frame struct {
+	Kind media.Kind
+	AV   *astiav.Frame
+	// PTS is in the kind's time base (Format.VideoTimeBase or AudioTimeBase).
+	PTS int64
+	// Time is PTS as program time, for pacing and A/V ordering.
+	Time time.Duration
+}
+
+// Source is a pull reader of program frames (pion/mediadevices style).
+type Source interface {
+	// Format is what Read delivers; fixed once the source is open.
+	Format() Format
+	// Read returns the next frame in presentation order, or io.EOF when the
+	// input has ended for good.
+	Read() (Frame, error)
+	// CorruptPackets counts input packets that failed to decode and were skipped.
+	CorruptPackets() int64
+	// Close frees every FFmpeg object the source holds.
+	Close()
+}
+
+// ticksToDuration converts a PTS in time base tb to a duration.
+func ticksToDuration(pts int64, tb astiav.Rational) time.Duration {
+	return time.Duration(astiav.RescaleQ(pts, tb, astiav.NewRational(1, int(time.Second))))
+}
+
+const (
+	// ProgramSampleRate and ProgramChannels are fixed: AAC at 48 kHz stereo.
+	ProgramSampleRate = 48000
+	ProgramChannels   = 2
+	// AudioFrameSamples is the AAC frame size every audio frame is cut to.
+	AudioFrameSamples = 1024
+)
+
+// audioOut is the filter chain tail that cuts audio to the program format.
+const audioOut = "aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=1024:p=0"

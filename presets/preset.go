@@ -1,0 +1,310 @@
+package presets
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Preset is one resolved broadcast configuration.
+type Preset struct {
+	Name        string         `yaml:"name"`        // short name; defaults to the built-in name or the file's base name
+	Description string         `yaml:"description"` // one line for `studio presets list`
+	Source      SourceConfig   `yaml:"source"`
+	Video       VideoConfig    `yaml:"video"`
+	Audio       AudioConfig    `yaml:"audio"`
+	Outputs     []OutputConfig `yaml:"outputs"`
+	Record      RecordConfig   `yaml:"record"`
+	File        string         `yaml:"-"` // where it came from ("demo (built-in)" or the path)
+
+	lines map[string]int // dotted key path -> line of the key in File
+}
+
+// SourceConfig says where the program's media comes from.
+type SourceConfig struct {
+	Kind  string `yaml:"kind"`  // "testsrc" | "file" (file also covers network URLs); default "testsrc"
+	Input string `yaml:"input"` // path or URL for kind file; env-expanded; required by ValidateForRun
+	Loop  bool   `yaml:"loop"`  // restart a file input at its end
+}
+
+// VideoConfig is the H.264 encoding of the program video.
+type VideoConfig struct {
+	Size    Resolution `yaml:"size"`     // "1280x720"; zero value = keep the input's size
+	MaxSize Resolution `yaml:"max_size"` // when Size is zero: cap (keeps aspect); e.g. 1920x1080
+	FPS     FrameRate  `yaml:"fps"`      // "30", "25", "29.97", "30000/1001"; zero = keep input rate
+	MaxFPS  FrameRate  `yaml:"max_fps"`  // cap when FPS is zero (default 60)
+	Bitrate Bitrate    `yaml:"bitrate"`  // "2500k", "4.5M", "3000000"
+	KeyintS float64    `yaml:"keyint_s"` // keyframe interval in seconds, default 2
+	Preset  string     `yaml:"preset"`   // x264 preset, default "veryfast"
+	Tune    string     `yaml:"tune"`     // "" or an x264 tune
+	Profile string     `yaml:"profile"`  // baseline main high; default "high"
+}
+
+// AudioConfig is the AAC encoding of the program audio.
+type AudioConfig struct {
+	Bitrate    Bitrate `yaml:"bitrate"`     // default 160k
+	SampleRate int     `yaml:"sample_rate"` // 44100 or 48000; default 48000
+	Channels   int     `yaml:"channels"`    // 1 or 2; default 2
+}
+
+// OutputConfig is one RTMP destination.
+type OutputConfig struct {
+	Name    string `yaml:"name"`     // default "out1", "out2"...
+	URL     string `yaml:"url"`      // rtmp:// or rtmps://, required, env-expanded
+	QueueMs int    `yaml:"queue_ms"` // bounded send queue in media milliseconds, default 4000, 200..60000
+}
+
+// RecordConfig is the optional local FLV recording.
+type RecordConfig struct {
+	Path string `yaml:"path"` // "" = no recording; env-expanded; plain path (no strftime)
+}
+
+// Source kinds.
+const (
+	KindTestsrc = "testsrc" // generated test pattern and tone
+	KindFile    = "file"    // a media file or a URL FFmpeg can open
+)
+
+// Limits checked by Validate.
+const (
+	MaxVideoBitrate Bitrate = 100_000_000 // 100M
+	MinAudioBitrate Bitrate = 32_000
+	MaxAudioBitrate Bitrate = 512_000
+	DefaultQueueMs          = 4000
+)
+
+// X264Presets, X264Tunes and H264Profiles are the accepted values of
+// video.preset, video.tune (besides "") and video.profile.
+var (
+	X264Presets  = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}
+	X264Tunes    = []string{"film", "animation", "grain", "stillimage", "fastdecode", "zerolatency"}
+	H264Profiles = []string{"baseline", "main", "high"}
+)
+
+// Defaults returns a Preset holding only the default values that Parse
+// starts from before reading the YAML.
+func Defaults() *Preset {
+	return &Preset{
+		Source: SourceConfig{Kind: KindTestsrc},
+		Video: VideoConfig{
+			Size:    Resolution{1280, 720},
+			FPS:     FrameRate{30, 1},
+			MaxFPS:  FrameRate{60, 1},
+			Bitrate: 2_500_000,
+			KeyintS: 2,
+			Preset:  "veryfast",
+			Profile: "high",
+		},
+		Audio: AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
+	}
+}
+
+// DefaultOutput returns an OutputConfig with its defaults (no name, no URL).
+func DefaultOutput() OutputConfig { return OutputConfig{QueueMs: DefaultQueueMs} }
+
+// errAt builds an *Error for key, at the line recorded for key (or for its
+// nearest parent that appeared in the file).
+func (p *Preset) errAt(key, format string, args ...any) *Error {
+	return &Error{File: p.File, Line: p.lineOf(key), Key: key, Reason: fmt.Sprintf(format, args...)}
+}
+
+func (p *Preset) lineOf(key string) int {
+	for k := key; k != ""; {
+		if l, ok := p.lines[k]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+// Validate checks every value and returns the first problem as an *Error
+// ("file:line: key: reason"; without the line for a Preset not read from
+// YAML). It allows an empty source.input for kind file, because commands
+// like `studio relay INPUT` supply it; see ValidateForRun.
+func (p *Preset) Validate() error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateForRun is Validate plus the checks that need a complete program:
+// source.input is required when source.kind is file.
+func (p *Preset) ValidateForRun() error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.Source.Kind == KindFile && strings.TrimSpace(p.Source.Input) == "" {
+		return p.errAt("source.input", "required when source.kind is file")
+	}
+	return nil
+}
+
+func (p *Preset) validate() *Error {
+	switch p.Source.Kind {
+	case KindTestsrc, KindFile:
+	default:
+		return p.errAt("source.kind", "unknown kind %s (use %s or %s)", quote(p.Source.Kind), KindTestsrc, KindFile)
+	}
+
+	v := &p.Video
+	if e := p.checkSize("video.size", v.Size); e != nil {
+		return e
+	}
+	if e := p.checkSize("video.max_size", v.MaxSize); e != nil {
+		return e
+	}
+	if e := p.checkFPS("video.fps", v.FPS); e != nil {
+		return e
+	}
+	if e := p.checkFPS("video.max_fps", v.MaxFPS); e != nil {
+		return e
+	}
+	switch {
+	case v.Bitrate <= 0:
+		return p.errAt("video.bitrate", "must be > 0")
+	case v.Bitrate > MaxVideoBitrate:
+		return p.errAt("video.bitrate", "must be <= 100M")
+	}
+	if !(v.KeyintS > 0 && v.KeyintS <= 20) {
+		return p.errAt("video.keyint_s", "must be > 0 and <= 20 (seconds)")
+	}
+	if !contains(X264Presets, v.Preset) {
+		return p.errAt("video.preset", "unknown x264 preset %s (use one of %s)", quote(v.Preset), strings.Join(X264Presets, ", "))
+	}
+	if v.Tune != "" && !contains(X264Tunes, v.Tune) {
+		return p.errAt("video.tune", "unknown x264 tune %s (use one of %s, or leave empty)", quote(v.Tune), strings.Join(X264Tunes, ", "))
+	}
+	if !contains(H264Profiles, v.Profile) {
+		return p.errAt("video.profile", "unknown H.264 profile %s (use one of %s)", quote(v.Profile), strings.Join(H264Profiles, ", "))
+	}
+
+	a := &p.Audio
+	if a.Bitrate < MinAudioBitrate || a.Bitrate > MaxAudioBitrate {
+		return p.errAt("audio.bitrate", "must be between 32k and 512k")
+	}
+	if a.SampleRate != 44100 && a.SampleRate != 48000 {
+		return p.errAt("audio.sample_rate", "must be 44100 or 48000")
+	}
+	if a.Channels != 1 && a.Channels != 2 {
+		return p.errAt("audio.channels", "must be 1 or 2")
+	}
+
+	seen := map[string]int{}
+	for i, o := range p.Outputs {
+		key := "outputs[" + strconv.Itoa(i) + "]"
+		if e := p.checkURL(key+".url", o.URL); e != nil {
+			return e
+		}
+		if o.QueueMs < 200 || o.QueueMs > 60000 {
+			return p.errAt(key+".queue_ms", "must be between 200 and 60000")
+		}
+		if o.Name != "" {
+			if j, dup := seen[o.Name]; dup {
+				return p.errAt(key+".name", "duplicate name %s (also outputs[%d])", quote(o.Name), j)
+			}
+			seen[o.Name] = i
+		}
+	}
+	return nil
+}
+
+func (p *Preset) checkSize(key string, r Resolution) *Error {
+	if r.IsZero() {
+		return nil
+	}
+	if r.Width < 16 || r.Width > 7680 || r.Height < 16 || r.Height > 7680 {
+		return p.errAt(key, "%s out of range (each side 16..7680)", r)
+	}
+	if r.Width%2 != 0 || r.Height%2 != 0 {
+		return p.errAt(key, "%s must be even, e.g. 1280x720", r)
+	}
+	return nil
+}
+
+func (p *Preset) checkFPS(key string, f FrameRate) *Error {
+	if f.IsZero() {
+		return nil
+	}
+	if f.Den <= 0 || f.Num < 0 || f.Float() < 1 || f.Float() > 120 {
+		return p.errAt(key, "must be between 1 and 120")
+	}
+	return nil
+}
+
+// checkURL validates an RTMP destination without ever printing its key.
+func (p *Preset) checkURL(key, u string) *Error {
+	if strings.TrimSpace(u) == "" {
+		return p.errAt(key, "required, e.g. rtmp://127.0.0.1/live/mystream")
+	}
+	parts, ok := splitURL(u)
+	if !ok || !validScheme(parts.scheme) {
+		return p.errAt(key, "missing scheme (use rtmp:// or rtmps://, e.g. rtmp://127.0.0.1/live/mystream)")
+	}
+	if s := strings.ToLower(parts.scheme); s != "rtmp" && s != "rtmps" {
+		return p.errAt(key, "scheme %s not supported (use rtmp:// or rtmps://)", quote(parts.scheme))
+	}
+	host := parts.authority
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	if h, port, hasPort := cutPort(host); h == "" {
+		return p.errAt(key, "%s has no host, e.g. rtmp://127.0.0.1/live/mystream", maskForError(parts))
+	} else if hasPort {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return p.errAt(key, "bad port (use 1..65535)")
+		}
+	}
+	path := strings.TrimPrefix(parts.path, "/")
+	app, streamKey, _ := strings.Cut(path, "/")
+	if app == "" || streamKey == "" {
+		return p.errAt(key, "%s needs an app and a stream key, e.g. rtmp://127.0.0.1/live/mystream", maskForError(parts))
+	}
+	return nil
+}
+
+// cutPort splits "host:port" ("[v6]:port" too).
+func cutPort(h string) (host, port string, ok bool) {
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return h, "", false
+		}
+		rest := h[end+1:]
+		if strings.HasPrefix(rest, ":") {
+			return h[:end+1], rest[1:], true
+		}
+		return h[:end+1], "", rest != ""
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		return h[:i], h[i+1:], true
+	}
+	return h, "", false
+}
+
+func validScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !alpha && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
