@@ -90,9 +90,11 @@ func Open(cfg Config) (_ *Engine, err error) {
 			e.Close()
 		}
 	}()
-	if e.src, err = openSource(cfg); err != nil {
+	src, err := openSource(cfg)
+	if err != nil {
 		return nil, err
 	}
+	e.src = src
 	f := e.src.Format()
 	p := cfg.Preset
 	if e.venc, err = encode.NewVideo(encode.VideoConfig{
@@ -149,14 +151,22 @@ func openSource(cfg Config) (source.Source, error) {
 		if rate.Num() == 0 {
 			rate = astiav.NewRational(30, 1)
 		}
-		return source.NewTestPattern(w, h, rate)
+		t, err := source.NewTestPattern(w, h, rate)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return t, nil
 	}
-	return source.OpenFile(source.FileConfig{
+	f, err := source.OpenFile(source.FileConfig{
 		Input: input, Loop: cfg.Loop || p.Source.Loop,
 		Width: p.Video.Size.Width, Height: p.Video.Size.Height,
 		MaxWidth: p.Video.MaxSize.Width, MaxHeight: p.Video.MaxSize.Height,
 		FrameRate: rate, MaxFrameRate: p.Video.MaxFPS.Float(),
 	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Format is the program format.

@@ -256,7 +256,7 @@ func checkInput(input string) error {
 
 // checkDestination rejects malformed destination URLs with the key masked.
 func checkDestination(raw string) error {
-	masked := presets.MaskURL(raw)
+	masked := maskDestination(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
 		return usagef("destination %s is not a valid URL", masked)
@@ -272,6 +272,24 @@ func checkDestination(raw string) error {
 		return usagef("destination %s needs an app and a stream key, e.g. rtmp://127.0.0.1:1935/live/mystream", masked)
 	}
 	return nil
+}
+
+// maskDestination masks like presets.MaskURL, and also hides everything
+// after the host of a string too malformed to be parsed as a URL (a typo in
+// the scheme must not print the key).
+func maskDestination(raw string) string {
+	if strings.Contains(raw, "://") {
+		return presets.MaskURL(raw)
+	}
+	if i := strings.Index(raw, "/"); i >= 0 {
+		j := strings.Index(strings.TrimLeft(raw[i:], "/"), "/")
+		if j >= 0 {
+			prefixLen := i + (len(raw[i:]) - len(strings.TrimLeft(raw[i:], "/"))) + j
+			return raw[:prefixLen] + "/****"
+		}
+		return raw[:i] + "/****"
+	}
+	return raw
 }
 
 func checkRecordPath(path string) error {

@@ -57,6 +57,7 @@ type RTMP struct {
 	sent       atomic.Int64
 	base       int64 // bytes counted by closed connections
 	streamKey  string
+	host       string
 }
 
 // Open implements Sink: connect, publish, then metadata and sequence headers.
@@ -85,11 +86,11 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
+	r.streamKey, r.host = u.Path, u.Host
 	if err := c.Initialize(cctx); err != nil {
 		return r.connectError(err)
 	}
 	r.client = c
-	r.streamKey = u.Path
 	if tc, ok := tcpConn(c.NetConn()); ok {
 		_ = tc.SetWriteBuffer(sendBuffer)
 		_ = tc.SetNoDelay(true)
@@ -306,12 +307,20 @@ func (r *RTMP) connectError(err error) error {
 		}
 		return &PermanentError{errors.New(r.scrub("server rejected the publish: " + reason))}
 	}
+	app := strings.SplitN(strings.TrimPrefix(r.streamKey, "/"), "/", 2)[0]
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
-		return errors.New("server closed the connection during connect/publish " +
-			"(wrong application name or stream key?)")
+		return fmt.Errorf("the server closed the connection when asked to publish to application %q "+
+			"(unknown application, or the server refused the stream key)", app)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("no answer from the server within %s", connectTimeout)
+		return fmt.Errorf("no answer from %s within %s", r.host, connectTimeout)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("cannot resolve server host %q (check the URL; is the network up?)", dnsErr.Name)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("connection refused by %s (is the RTMP server running on that port?)", r.host)
 	}
 	return errors.New(r.scrub(s))
 }
@@ -335,17 +344,32 @@ func secretsOf(u *url.URL) []string {
 	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"), "/", 2)
 	if len(parts) == 2 && parts[1] != "" {
 		s = append(s, parts[1], url.PathEscape(parts[1]))
-		for _, seg := range strings.Split(parts[1], "/") {
-			if len(seg) >= 4 {
-				s = append(s, seg)
+		segs := strings.Split(parts[1], "/")
+		for i, seg := range segs {
+			// The last segment is the stream key gortmplib publishes
+			// (app/inst/key): hide it whatever its length.
+			if len(seg) >= 4 || (i == len(segs)-1 && seg != "") {
+				s = append(s, seg, url.PathEscape(seg))
 			}
 		}
 	}
 	if u.RawQuery != "" {
 		s = append(s, u.RawQuery)
+		q, _ := url.ParseQuery(u.RawQuery)
+		for _, vs := range q {
+			for _, v := range vs {
+				if len(v) >= 4 { // tokens; short values would garble messages
+					s = append(s, v, url.QueryEscape(v))
+				}
+			}
+		}
 	}
 	if p, ok := u.User.Password(); ok && p != "" {
 		s = append(s, p)
+		// The escaped form is what a printed URL (or tcUrl) shows.
+		if ui := u.User.String(); strings.IndexByte(ui, ':') >= 0 {
+			s = append(s, ui[strings.IndexByte(ui, ':')+1:])
+		}
 	}
 	return s
 }

@@ -102,6 +102,9 @@ func (f *File) openInput() error {
 	if err := f.fc.OpenInput(f.cfg.Input, nil, opts); err != nil {
 		f.fc.Free()
 		f.fc = nil
+		if errors.Is(err, astiav.ErrInvaliddata) {
+			return fmt.Errorf("input %q is not a media file FFmpeg can read (%w)", f.cfg.Input, err)
+		}
 		return fmt.Errorf("open input %q: %w", f.cfg.Input, err)
 	}
 	if err := f.fc.FindStreamInfo(nil); err != nil {
