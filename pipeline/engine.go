@@ -151,7 +151,8 @@ func openSource(cfg Config) (source.Source, error) {
 		if rate.Num() == 0 {
 			rate = astiav.NewRational(30, 1)
 		}
-		t, err := source.NewTestPattern(w, h, rate)
+		t, err := source.NewTestPatternFormat(source.Format{Width: w, Height: h, FrameRate: rate,
+			SampleRate: p.Audio.SampleRate, Channels: p.Audio.Channels})
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
@@ -162,6 +163,7 @@ func openSource(cfg Config) (source.Source, error) {
 		Width: p.Video.Size.Width, Height: p.Video.Size.Height,
 		MaxWidth: p.Video.MaxSize.Width, MaxHeight: p.Video.MaxSize.Height,
 		FrameRate: rate, MaxFrameRate: p.Video.MaxFPS.Float(),
+		SampleRate: p.Audio.SampleRate, Channels: p.Audio.Channels,
 	})
 	if err != nil {
 		return nil, err

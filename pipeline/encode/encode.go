@@ -148,6 +148,11 @@ func (e *Encoder) SetBitrate(bps int64) { e.cc.SetBitRate(bps) }
 func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 	if f != nil {
 		e.frames++
+		if e.kind == media.Video {
+			// Decoders and lavfi sources mark frames as I; with forced-idr
+			// libx264 would make every such frame an IDR. The GOP is ours.
+			f.SetPictureType(astiav.PictureTypeNone)
+		}
 	}
 	if err := e.cc.SendFrame(f); err != nil && !errors.Is(err, astiav.ErrEof) {
 		return fmt.Errorf("encode %s: %w", e.kind, err)

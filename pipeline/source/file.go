@@ -25,6 +25,8 @@ type FileConfig struct {
 	// FrameRate forces the program rate; zero keeps the input's, capped to MaxFrameRate.
 	FrameRate    astiav.Rational
 	MaxFrameRate float64
+	// SampleRate and Channels of the program audio; zero means 48000 and 2.
+	SampleRate, Channels int
 }
 
 // microseconds is the time base frames enter the filter graphs in: input
@@ -75,7 +77,7 @@ func OpenFile(cfg FileConfig) (_ *File, err error) {
 	}
 	f.format = f.programFormat()
 	if !f.hasAudio {
-		desc := fmt.Sprintf("anullsrc=r=%d:cl=stereo:nb_samples=%d,%s", ProgramSampleRate, AudioFrameSamples, audioOut)
+		desc := fmt.Sprintf("anullsrc=r=%d:cl=%s:nb_samples=%d,%s", f.format.SampleRate, layoutName(f.format.Channels), AudioFrameSamples, audioOut(f.format.Channels))
 		if f.silence, err = filters.NewGenerator(desc, true); err != nil {
 			return nil, fmt.Errorf("silence for %q: %w", cfg.Input, err)
 		}
@@ -181,7 +183,8 @@ func (f *File) closeInput() {
 // programFormat decides size and rate from the config and the input.
 func (f *File) programFormat() Format {
 	out := Format{Width: f.cfg.Width, Height: f.cfg.Height, FrameRate: f.cfg.FrameRate,
-		SampleRate: ProgramSampleRate, Channels: ProgramChannels}
+		SampleRate: f.cfg.SampleRate, Channels: f.cfg.Channels}
+	out.SampleRate, out.Channels = audioDefaults(out.SampleRate, out.Channels)
 	var in *astiav.Stream
 	if f.hasVideo {
 		for _, s := range f.fc.Streams() {
@@ -328,9 +331,14 @@ func (f *File) filter(fr *astiav.Frame, tb astiav.Rational, video bool) error {
 		end := us + int64(1e6/f.format.FrameRate.Float64())
 		f.loopEndUs = max(f.loopEndUs, end)
 		if f.vGraph == nil {
-			desc := fmt.Sprintf("fps=fps=%d/%d:start_time=0,scale=%d:%d:force_original_aspect_ratio=decrease:flags=bicubic,"+
-				"pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p",
-				f.format.FrameRate.Num(), f.format.FrameRate.Den(), f.format.Width, f.format.Height, f.format.Width, f.format.Height)
+			// eof_action=pass keeps the last frame at the end of input (the
+			// default rounds it away when the graph is closed at its pts).
+			desc := fmt.Sprintf("fps=fps=%d/%d:start_time=0:eof_action=pass", f.format.FrameRate.Num(), f.format.FrameRate.Den())
+			if fr.Width() != f.format.Width || fr.Height() != f.format.Height {
+				desc += fmt.Sprintf(",scale=%d:%d:force_original_aspect_ratio=decrease:flags=bicubic,pad=%d:%d:(ow-iw)/2:(oh-ih)/2",
+					f.format.Width, f.format.Height, f.format.Width, f.format.Height)
+			}
+			desc += ",setsar=1,format=yuv420p"
 			if f.vGraph, err = filters.NewVideo(desc, fr, microseconds); err != nil {
 				return fmt.Errorf("video of %q: %w", f.cfg.Input, err)
 			}
@@ -346,7 +354,7 @@ func (f *File) filter(fr *astiav.Frame, tb astiav.Rational, video bool) error {
 	if f.aGraph == nil {
 		// async=1 stretches small drift and fills gaps (loop seams, missing
 		// packets) with silence so audio stays on the video timeline.
-		desc := fmt.Sprintf("aresample=%d:async=1:first_pts=0,%s", ProgramSampleRate, audioOut)
+		desc := fmt.Sprintf("aresample=%d:async=1:first_pts=0,%s", f.format.SampleRate, audioOut(f.format.Channels))
 		if f.aGraph, err = filters.NewAudio(desc, fr, microseconds); err != nil {
 			return fmt.Errorf("audio of %q: %w", f.cfg.Input, err)
 		}

@@ -1,11 +1,12 @@
 // Package source owns everything that produces raw frames in the program
 // format: media files and network inputs (demux + decode + convert) and the
 // built-in test pattern. Every source delivers yuv420p video at the program
-// size and rate and 48 kHz stereo planar-float audio in 1024-sample frames,
+// size and rate and 48 kHz stereo (or as configured) planar-float audio in 1024-sample frames,
 // stamped in program time, in presentation order.
 package source
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -60,7 +61,7 @@ func ticksToDuration(pts int64, tb astiav.Rational) time.Duration {
 }
 
 const (
-	// ProgramSampleRate and ProgramChannels are fixed: AAC at 48 kHz stereo.
+	// ProgramSampleRate and ProgramChannels are the default audio format.
 	ProgramSampleRate = 48000
 	ProgramChannels   = 2
 	// AudioFrameSamples is the AAC frame size every audio frame is cut to.
@@ -68,4 +69,29 @@ const (
 )
 
 // audioOut is the filter chain tail that cuts audio to the program format.
-const audioOut = "aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=1024:p=0"
+func audioOut(channels int) string {
+	layout := "stereo"
+	if channels == 1 {
+		layout = "mono"
+	}
+	return fmt.Sprintf("aformat=sample_fmts=fltp:channel_layouts=%s,asetnsamples=n=%d:p=0", layout, AudioFrameSamples)
+}
+
+// audioDefaults fills a zero sample rate or channel count with the program defaults.
+func audioDefaults(rate, channels int) (int, int) {
+	if rate <= 0 {
+		rate = ProgramSampleRate
+	}
+	if channels <= 0 {
+		channels = ProgramChannels
+	}
+	return rate, channels
+}
+
+// layoutName is the FFmpeg channel layout for a channel count.
+func layoutName(channels int) string {
+	if channels == 1 {
+		return "mono"
+	}
+	return "stereo"
+}

@@ -21,12 +21,18 @@ type TestPattern struct {
 	video, audio *filters.Graph
 }
 
-// NewTestPattern opens the test pattern at the given size and rate.
+// NewTestPattern opens the test pattern at the given size and rate, with
+// 48 kHz stereo audio.
 func NewTestPattern(width, height int, rate astiav.Rational) (*TestPattern, error) {
-	t := &TestPattern{merger: merger{format: Format{
-		Width: width, Height: height, FrameRate: rate,
-		SampleRate: ProgramSampleRate, Channels: ProgramChannels,
-	}}}
+	return NewTestPatternFormat(Format{Width: width, Height: height, FrameRate: rate})
+}
+
+// NewTestPatternFormat opens the test pattern in format f (a zero sample rate
+// or channel count means 48 kHz stereo).
+func NewTestPatternFormat(f Format) (*TestPattern, error) {
+	f.SampleRate, f.Channels = audioDefaults(f.SampleRate, f.Channels)
+	width, height, rate := f.Width, f.Height, f.FrameRate
+	t := &TestPattern{merger: merger{format: f}}
 	vdesc := fmt.Sprintf("testsrc2=size=%dx%d:rate=%d/%d", width, height, rate.Num(), rate.Den())
 	if _, err := os.Stat(clockFont); err == nil {
 		size := max(height/12, 12)
@@ -38,7 +44,7 @@ func NewTestPattern(width, height int, rate astiav.Rational) (*TestPattern, erro
 	if t.video, err = filters.NewGenerator(vdesc, false); err != nil {
 		return nil, fmt.Errorf("test pattern video: %w", err)
 	}
-	adesc := fmt.Sprintf("sine=frequency=1000:sample_rate=%d:samples_per_frame=%d,%s", ProgramSampleRate, AudioFrameSamples, audioOut)
+	adesc := fmt.Sprintf("sine=frequency=1000:sample_rate=%d:samples_per_frame=%d,%s", f.SampleRate, AudioFrameSamples, audioOut(f.Channels))
 	if t.audio, err = filters.NewGenerator(adesc, true); err != nil {
 		t.video.Close()
 		return nil, fmt.Errorf("test pattern audio: %w", err)

@@ -1,0 +1,335 @@
+package output
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asticode/go-astiav"
+	"github.com/stretchr/testify/require"
+
+	"studio/filters"
+	"studio/pipeline/encode"
+	"studio/pipeline/media"
+	"studio/pipeline/output/flv"
+)
+
+// encodedStream encodes nVideo frames of 320x240 gray at 30 fps with
+// libx264 and the matching stretch of silence with AAC, and returns the
+// stream header and the packets in DTS order.
+func encodedStream(t testing.TB, nVideo int) (media.StreamHeader, []*media.Packet) {
+	t.Helper()
+	venc, err := encode.NewVideo(encode.VideoConfig{
+		Width: 320, Height: 240, FrameRate: astiav.NewRational(30, 1), BitrateBps: 500_000,
+		KeyintS: 2, Preset: "veryfast", Profile: "high",
+	})
+	require.NoError(t, err)
+	defer venc.Close()
+	aenc, err := encode.NewAudio(encode.AudioConfig{SampleRate: 48000, Channels: 2, BitrateBps: 128000})
+	require.NoError(t, err)
+	defer aenc.Close()
+
+	var pkts []*media.Packet
+	emit := func(p *media.Packet) { pkts = append(pkts, p) }
+
+	vf := astiav.AllocFrame()
+	defer vf.Free()
+	vf.SetWidth(320)
+	vf.SetHeight(240)
+	vf.SetPixelFormat(astiav.PixelFormatYuv420P)
+	require.NoError(t, vf.AllocBuffer(0))
+	require.NoError(t, vf.ImageFillBlack())
+	for i := 0; i < nVideo; i++ {
+		vf.SetPts(int64(i))
+		require.NoError(t, venc.Encode(vf, emit))
+	}
+	require.NoError(t, venc.Encode(nil, emit))
+
+	silence, err := filters.NewGenerator("anullsrc=r=48000:cl=stereo:nb_samples=1024,aformat=sample_fmts=fltp", true)
+	require.NoError(t, err)
+	defer silence.Close()
+	af := astiav.AllocFrame()
+	defer af.Free()
+	nAudio := nVideo * 48000 / 30 / 1024
+	for i := 0; i < nAudio; i++ {
+		require.NoError(t, silence.Pull(af))
+		af.SetPts(int64(i * 1024))
+		require.NoError(t, aenc.Encode(af, emit))
+		af.Unref()
+	}
+	require.NoError(t, aenc.Encode(nil, emit))
+
+	sort.SliceStable(pkts, func(i, j int) bool { return pkts[i].DTS < pkts[j].DTS })
+	h := media.StreamHeader{
+		AVCConfig: bytes.Clone(venc.ExtraData()), AudioConfig: bytes.Clone(aenc.ExtraData()),
+		Width: 320, Height: 240, FrameRate: 30, VideoBitrateKbps: 500, AudioBitrateKbps: 128,
+		AudioSampleRate: 48000, AudioChannels: 2, Encoder: "studio-test",
+	}
+	return h, pkts
+}
+
+func releaseAll(pkts []*media.Packet) {
+	for _, p := range pkts {
+		p.Release()
+	}
+}
+
+func readTags(t *testing.T, path string) ([]flv.Tag, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	r, err := flv.NewReader(f)
+	require.NoError(t, err)
+	require.True(t, r.HasAudio())
+	require.True(t, r.HasVideo())
+	var tags []flv.Tag
+	for {
+		tag, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return tags, nil
+		}
+		if err != nil {
+			return tags, err
+		}
+		tags = append(tags, tag)
+	}
+}
+
+type probeStream struct {
+	CodecType  string `json:"codec_type"`
+	CodecName  string `json:"codec_name"`
+	Profile    string `json:"profile"`
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	SampleRate string `json:"sample_rate"`
+	Channels   int    `json:"channels"`
+}
+
+func ffprobe(t *testing.T, path string) map[string]probeStream {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_streams", "-of", "json", path).Output()
+	require.NoError(t, err, "ffprobe %s", path)
+	var res struct{ Streams []probeStream }
+	require.NoError(t, json.Unmarshal(out, &res))
+	streams := map[string]probeStream{}
+	for _, s := range res.Streams {
+		streams[s.CodecType] = s
+	}
+	return streams
+}
+
+func requireProbedAV(t *testing.T, path string) {
+	t.Helper()
+	s := ffprobe(t, path)
+	require.Len(t, s, 2, "%+v", s)
+	require.Equal(t, "h264", s["video"].CodecName)
+	require.Equal(t, "High", s["video"].Profile)
+	require.Equal(t, 320, s["video"].Width)
+	require.Equal(t, 240, s["video"].Height)
+	require.Equal(t, "aac", s["audio"].CodecName)
+	require.Equal(t, "48000", s["audio"].SampleRate)
+	require.Equal(t, 2, s["audio"].Channels)
+}
+
+// decodeErrors runs the file through ffmpeg's decoders and returns what it
+// complained about.
+func decodeErrors(t *testing.T, path string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-")
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	return stderr.String()
+}
+
+func TestRecorderWritesPlayableFLV(t *testing.T) {
+	h, pkts := encodedStream(t, 40)
+	defer releaseAll(pkts)
+	path := filepath.Join(t.TempDir(), "rec.flv")
+	r := &Recorder{Path: path}
+	require.NoError(t, r.Open(context.Background(), h))
+	for _, p := range pkts {
+		require.NoError(t, r.Write(p))
+	}
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "Close twice is harmless")
+
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, st.Size(), r.BytesWritten())
+
+	tags, err := readTags(t, path)
+	require.NoError(t, err)
+	require.Len(t, tags, 3+len(pkts))
+
+	require.Equal(t, flv.TagScript, tags[0].Type)
+	require.True(t, bytes.HasPrefix(tags[0].Body, append([]byte{2, 0, 10}, "onMetaData"...)))
+	require.True(t, bytes.Contains(tags[0].Body, []byte("studio-test")))
+	require.Equal(t, flv.TagVideo, tags[1].Type)
+	require.Equal(t, []byte{0x17, 0}, tags[1].Body[:2], "AVC sequence header")
+	sps, pps, err := flv.ParseAVCDecoderConfig(tags[1].Body[5:])
+	require.NoError(t, err)
+	require.Len(t, sps, 1)
+	require.Len(t, pps, 1)
+	require.Equal(t, flv.TagAudio, tags[2].Type)
+	require.Equal(t, []byte{0xaf, 0}, tags[2].Body[:2], "AAC sequence header")
+	require.True(t, bytes.HasPrefix(tags[2].Body[2:], []byte{0x11, 0x90}))
+	for _, tag := range tags[:3] {
+		require.Zero(t, tag.TimestampMs)
+	}
+
+	last := map[byte]uint32{}
+	var videos, audios int
+	firstVideo := true
+	for i, tag := range tags[3:] {
+		p := pkts[i]
+		require.Equal(t, uint32(p.DTS/time.Millisecond), tag.TimestampMs)
+		require.GreaterOrEqual(t, tag.TimestampMs, last[tag.Type], "tag %d goes back in time", i+3)
+		last[tag.Type] = tag.TimestampMs
+		switch tag.Type {
+		case flv.TagVideo:
+			videos++
+			key, cts, nalus, err := flv.ParseAVCFrame(tag.Body)
+			require.NoError(t, err)
+			require.Equal(t, p.Key, key)
+			require.Equal(t, int32((p.PTS-p.DTS)/time.Millisecond), cts)
+			require.GreaterOrEqual(t, cts, int32(0))
+			require.NotEmpty(t, nalus)
+			if firstVideo {
+				require.True(t, key, "the first video tag must be a keyframe")
+				firstVideo = false
+			}
+		case flv.TagAudio:
+			audios++
+			require.Equal(t, []byte{0xaf, 1}, tag.Body[:2])
+			require.Equal(t, p.Data, tag.Body[2:])
+		default:
+			t.Fatalf("unexpected tag type %d", tag.Type)
+		}
+	}
+	require.Equal(t, 40, videos)
+	require.Equal(t, 40*48000/30/1024+1, audios)
+
+	requireProbedAV(t, path)
+	require.Empty(t, decodeErrors(t, path))
+}
+
+func TestRecorderFileUsableWithoutClose(t *testing.T) {
+	h, pkts := encodedStream(t, 40)
+	defer releaseAll(pkts)
+	path := filepath.Join(t.TempDir(), "crash.flv")
+	r := &Recorder{Path: path}
+	require.NoError(t, r.Open(context.Background(), h))
+	t.Cleanup(func() { _ = r.Close() })
+	half := len(pkts) / 2
+	for _, p := range pkts[:half] {
+		require.NoError(t, r.Write(p))
+	}
+	// No Close, no Sync: everything is already in the kernel.
+	tags, err := readTags(t, path)
+	require.NoError(t, err)
+	require.Len(t, tags, 3+half)
+	requireProbedAV(t, path)
+	require.Empty(t, decodeErrors(t, path))
+
+	// A kill in the middle of a write leaves a truncated last tag: the
+	// whole tags before it still play.
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	cut := filepath.Join(t.TempDir(), "cut.flv")
+	require.NoError(t, os.WriteFile(cut, data[:len(data)-7], 0o644))
+	tags, err = readTags(t, cut)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	require.Len(t, tags, 3+half-1)
+	requireProbedAV(t, cut)
+}
+
+func TestRecorderOpenErrors(t *testing.T) {
+	h, pkts := encodedStream(t, 1)
+	releaseAll(pkts)
+	for _, tc := range []struct {
+		name string
+		path string
+		h    func(media.StreamHeader) media.StreamHeader
+		want string
+	}{
+		{"missing directory", filepath.Join(t.TempDir(), "no", "such", "dir.flv"),
+			func(h media.StreamHeader) media.StreamHeader { return h }, "recording"},
+		{"no H.264 config", filepath.Join(t.TempDir(), "x.flv"),
+			func(h media.StreamHeader) media.StreamHeader { h.AVCConfig = nil; return h }, "H.264 sequence header"},
+		{"bad audio rate without config", filepath.Join(t.TempDir(), "y.flv"),
+			func(h media.StreamHeader) media.StreamHeader { h.AudioConfig, h.AudioSampleRate = nil, 12345; return h }, "AAC sequence header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Recorder{Path: tc.path}
+			err := r.Open(context.Background(), tc.h(h))
+			require.Error(t, err)
+			var perm *PermanentError
+			require.ErrorAs(t, err, &perm)
+			require.Contains(t, err.Error(), tc.want)
+			require.NoError(t, r.Close())
+		})
+	}
+}
+
+func TestTaggerBody(t *testing.T) {
+	annexB := []byte{0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x65, 0xaa, 0xbb, 0, 0, 1, 0x06, 0x01}
+	for _, tc := range []struct {
+		name     string
+		p        *media.Packet
+		typ      byte
+		ts       uint32
+		wantBody []byte
+	}{
+		{"audio", media.NewPacket(media.Audio, 1500*time.Millisecond, 1500*time.Millisecond, true, []byte{1, 2, 3}),
+			flv.TagAudio, 1500, []byte{0xaf, 1, 1, 2, 3}},
+		{"negative DTS clamps to 0", media.NewPacket(media.Audio, -21*time.Millisecond, -21*time.Millisecond, true, []byte{9}),
+			flv.TagAudio, 0, []byte{0xaf, 1, 9}},
+		{"key video, B-frame delay", media.NewPacket(media.Video, 166*time.Millisecond, 100*time.Millisecond, true, annexB),
+			flv.TagVideo, 100, append([]byte{0x17, 1, 0, 0, 66, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
+		{"inter video, sub-ms parts truncated", media.NewPacket(media.Video, 133333333, 99999999, false, annexB),
+			flv.TagVideo, 99, append([]byte{0x27, 1, 0, 0, 33, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
+		{"negative cts", media.NewPacket(media.Video, 100*time.Millisecond, 133*time.Millisecond, false, annexB),
+			flv.TagVideo, 133, append([]byte{0x27, 1, 0xff, 0xff, 0xdf, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer tc.p.Release()
+			var tg tagger
+			typ, ts, body := tg.body(tc.p)
+			require.Equal(t, tc.typ, typ)
+			require.Equal(t, tc.ts, ts)
+			require.Equal(t, tc.wantBody, body)
+		})
+	}
+}
+
+func TestTaggerBodyAllocs(t *testing.T) {
+	au := append([]byte{0, 0, 0, 1, 0x65}, bytes.Repeat([]byte{0x11, 0, 0, 1, 0x41}, 4000)...)
+	v := media.NewPacket(media.Video, 0, 0, true, au)
+	a := media.NewPacket(media.Audio, 0, 0, true, make([]byte, 400))
+	defer v.Release()
+	defer a.Release()
+	var tg tagger
+	tg.body(v)
+	tg.body(a)
+	allocs := testing.AllocsPerRun(200, func() {
+		tg.body(v)
+		tg.body(a)
+	})
+	require.Zero(t, allocs)
+	_, _, body := tg.body(v)
+	_, _, nalus, err := flv.ParseAVCFrame(body)
+	require.NoError(t, err)
+	require.Len(t, nalus, 4001)
+	require.True(t, strings.HasPrefix(string(nalus[0]), "\x65\x11"))
+}
