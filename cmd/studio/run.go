@@ -35,7 +35,7 @@ type engineFlags struct {
 	audio     string
 }
 
-func newFlagSet(name, help string, stderr io.Writer, ef *engineFlags, defaultPreset string) *flag.FlagSet {
+func newFlagSet(name string, ef *engineFlags, defaultPreset string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -80,7 +80,7 @@ Example:
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var ef engineFlags
-	fs := newFlagSet("run", runHelp, stderr, &ef, "demo")
+	fs := newFlagSet("run", &ef, "demo")
 	fs.BoolVar(&ef.headless, "headless", true, "run without the console (the only mode until the console lands)")
 	fs.BoolVar(&ef.loop, "loop", false, "restart a file input at its end")
 	pos, err := parseArgs(fs, args, runHelp, stdout)
@@ -95,7 +95,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	var ef engineFlags
-	fs := newFlagSet("relay", relayHelp, stderr, &ef, "relay")
+	fs := newFlagSet("relay", &ef, "relay")
 	fs.BoolVar(&ef.loop, "loop", false, "restart the input at its end, timestamps continuing")
 	fs.StringVar(&ef.audio, "audio", "", "audio device for screen/camera inputs, or none (capture lands later)")
 	pos, err := parseArgs(fs, args, relayHelp, stdout)
@@ -197,7 +197,6 @@ func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	err = eng.Run(ctx)
-	status.finish()
 	if err != nil {
 		return err
 	}
@@ -349,8 +348,6 @@ func (l *statusLine) print(s stats.Stats) {
 	}
 	fmt.Fprintln(l.w, b.String())
 }
-
-func (l *statusLine) finish() {}
 
 func fmtClock(d time.Duration) string {
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60

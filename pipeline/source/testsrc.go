@@ -15,7 +15,9 @@ import (
 const clockFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
 
 // TestPattern is the built-in source: FFmpeg's moving colour test pattern
-// with a running clock, and a 1 kHz tone at −18 dBFS on both channels.
+// with a running clock, and a 1 kHz tone on both channels: sine's default
+// amplitude of 1/8 (−18 dBFS), upmixed from mono at −3 dB, so each channel
+// peaks at −21.1 dBFS.
 type TestPattern struct {
 	merger
 	video, audio *filters.Graph
