@@ -395,7 +395,10 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	s.Audio.Sources = []stats.AudioSource{{Name: name, PeakDBFS: peak, RMSDBFS: rms}}
 	for _, o := range e.outputs {
 		os := o.Snapshot()
-		if dt > 0 {
+		if up := now.Sub(e.start).Seconds(); final && up > 0 {
+			// The last interval is short and holds the final flush: average the run.
+			os.BitrateKbps = round1(float64(os.BytesSent) * 8 / 1000 / up)
+		} else if dt > 0 {
 			os.BitrateKbps = round1(float64(os.BytesSent-prev.outBytes[os.Name]) * 8 / 1000 / dt)
 		}
 		prev.outBytes[os.Name] = os.BytesSent
