@@ -121,11 +121,6 @@ func (g *Graph) Pull(f *astiav.Frame) error {
 	return g.sink.BuffersinkGetFrame(f, astiav.NewBuffersinkFlags())
 }
 
-// SinkTimeBase is the time base of frames coming out of Pull.
-func (g *Graph) SinkTimeBase() astiav.Rational {
-	return g.sink.Inputs()[0].TimeBase()
-}
-
 // Close frees the graph and its filter contexts.
 func (g *Graph) Close() {
 	if g.graph != nil {

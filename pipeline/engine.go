@@ -67,7 +67,6 @@ type Engine struct {
 	header  media.StreamHeader
 
 	start         time.Time
-	framesEncoded atomic.Int64
 	framesSkipped atomic.Int64
 	encodeNanos   atomic.Int64
 	videoBytes    atomic.Int64
@@ -222,6 +221,11 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 	f := e.src.Format()
 	frameDur := time.Duration(float64(time.Second) / f.FrameRate.Float64())
+	// One timer and one bound emit function for the whole run: nothing in
+	// this loop allocates per frame.
+	pace := time.NewTimer(time.Hour)
+	defer pace.Stop()
+	push := e.il.push
 	for {
 		select {
 		case <-ctx.Done():
@@ -242,8 +246,9 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 		}
 		if e.cfg.Realtime {
 			if wait := fr.Time - time.Since(e.start); wait > 0 {
+				pace.Reset(wait)
 				select {
-				case <-time.After(wait):
+				case <-pace.C:
 				case <-ctx.Done():
 					return nil
 				}
@@ -255,17 +260,14 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 			}
 		}
 		if fr.Kind == media.Video {
-			// Decoders mark their keyframes; the encoder must choose its own GOP.
-			fr.AV.SetPictureType(astiav.PictureTypeNone)
 			t0 := time.Now()
-			err = e.venc.Encode(fr.AV, e.il.push)
+			err = e.venc.Encode(fr.AV, push)
 			e.encodeNanos.Add(int64(time.Since(t0)))
-			e.framesEncoded.Add(1)
 		} else {
 			e.meterMu.Lock()
 			e.meter.add(fr.AV, f.Channels)
 			e.meterMu.Unlock()
-			err = e.aenc.Encode(fr.AV, e.il.push)
+			err = e.aenc.Encode(fr.AV, push)
 		}
 		if err != nil {
 			return err
@@ -361,7 +363,7 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		prev.outBytes = map[string]int64{}
 	}
 	dt := now.Sub(prev.at).Seconds()
-	frames, nanos, vbytes := e.framesEncoded.Load(), e.encodeNanos.Load(), e.videoBytes.Load()
+	frames, nanos, vbytes := e.venc.Frames(), e.encodeNanos.Load(), e.videoBytes.Load()
 	f := e.src.Format()
 	s := stats.Stats{
 		Time: now.UTC(), UptimeS: round1(now.Sub(e.start).Seconds()), Final: final,

@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -239,33 +240,51 @@ func (p *Preset) checkFPS(key string, f FrameRate) *Error {
 
 // checkURL validates an RTMP destination without ever printing its key.
 func (p *Preset) checkURL(key, u string) *Error {
+	if reason := destinationProblem(u); reason != "" {
+		return p.errAt(key, "%s", reason)
+	}
+	return nil
+}
+
+// CheckDestination validates an RTMP destination URL given outside a preset
+// (the --to flag). The error says what is wrong and shows the URL only with
+// its key masked.
+func CheckDestination(u string) error {
+	if reason := destinationProblem(u); reason != "" {
+		return errors.New(reason)
+	}
+	return nil
+}
+
+// destinationProblem says what is wrong with a destination URL, or "".
+func destinationProblem(u string) string {
 	if strings.TrimSpace(u) == "" {
-		return p.errAt(key, "required, e.g. rtmp://127.0.0.1/live/mystream")
+		return "required, e.g. rtmp://127.0.0.1/live/mystream"
 	}
 	parts, ok := splitURL(u)
 	if !ok || !validScheme(parts.scheme) {
-		return p.errAt(key, "missing scheme (use rtmp:// or rtmps://, e.g. rtmp://127.0.0.1/live/mystream)")
+		return "missing scheme (use rtmp:// or rtmps://, e.g. rtmp://127.0.0.1/live/mystream)"
 	}
 	if s := strings.ToLower(parts.scheme); s != "rtmp" && s != "rtmps" {
-		return p.errAt(key, "scheme %s not supported (use rtmp:// or rtmps://)", quote(parts.scheme))
+		return fmt.Sprintf("scheme %s not supported (use rtmp:// or rtmps://)", quote(parts.scheme))
 	}
 	host := parts.authority
 	if i := strings.LastIndexByte(host, '@'); i >= 0 {
 		host = host[i+1:]
 	}
 	if h, port, hasPort := cutPort(host); h == "" {
-		return p.errAt(key, "%s has no host, e.g. rtmp://127.0.0.1/live/mystream", maskForError(parts))
+		return maskForError(parts) + " has no host, e.g. rtmp://127.0.0.1/live/mystream"
 	} else if hasPort {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return p.errAt(key, "bad port (use 1..65535)")
+			return "bad port (use 1..65535)"
 		}
 	}
 	path := strings.TrimPrefix(parts.path, "/")
 	app, streamKey, _ := strings.Cut(path, "/")
 	if app == "" || streamKey == "" {
-		return p.errAt(key, "%s needs an app and a stream key, e.g. rtmp://127.0.0.1/live/mystream", maskForError(parts))
+		return maskForError(parts) + " needs an app and a stream key, e.g. rtmp://127.0.0.1/live/mystream"
 	}
-	return nil
+	return ""
 }
 
 // cutPort splits "host:port" ("[v6]:port" too).

@@ -225,11 +225,14 @@ func recordNote(path string) string {
 
 // checkInput catches a missing or unreadable local file before anything starts.
 func checkInput(input string) error {
-	if input == "" || input == "testsrc" || strings.Contains(input, "://") {
-		if strings.Contains(input, "://") {
-			if _, err := url.Parse(input); err != nil {
-				return usagef("input URL %s is malformed: %v", presets.MaskURL(input), err)
-			}
+	if input == "" || input == "testsrc" {
+		return nil
+	}
+	if strings.Contains(input, "://") {
+		if _, err := url.Parse(input); err != nil {
+			// url.Error quotes the URL and the offending characters, which may
+			// be part of the key: name only the kind of mistake.
+			return usagef("input URL %s is malformed (a stray %%, space or control character?)", presets.MaskURL(input))
 		}
 		return nil
 	}
@@ -253,42 +256,13 @@ func checkInput(input string) error {
 	return nil
 }
 
-// checkDestination rejects malformed destination URLs with the key masked.
+// checkDestination rejects a malformed --to URL before going live; the
+// message never shows the key (presets masks it).
 func checkDestination(raw string) error {
-	masked := maskDestination(raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		return usagef("destination %s is not a valid URL", masked)
-	}
-	if u.Scheme != "rtmp" && u.Scheme != "rtmps" {
-		return usagef("destination %s: scheme %q not supported (use rtmp:// or rtmps://)", masked, u.Scheme)
-	}
-	if u.Host == "" {
-		return usagef("destination %s has no server host, e.g. rtmp://127.0.0.1:1935/live/mystream", masked)
-	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
-		return usagef("destination %s needs an app and a stream key, e.g. rtmp://127.0.0.1:1935/live/mystream", masked)
+	if err := presets.CheckDestination(raw); err != nil {
+		return usagef("--to: %v", err)
 	}
 	return nil
-}
-
-// maskDestination masks like presets.MaskURL, and also hides everything
-// after the host of a string too malformed to be parsed as a URL (a typo in
-// the scheme must not print the key).
-func maskDestination(raw string) string {
-	if strings.Contains(raw, "://") {
-		return presets.MaskURL(raw)
-	}
-	if i := strings.Index(raw, "/"); i >= 0 {
-		j := strings.Index(strings.TrimLeft(raw[i:], "/"), "/")
-		if j >= 0 {
-			prefixLen := i + (len(raw[i:]) - len(strings.TrimLeft(raw[i:], "/"))) + j
-			return raw[:prefixLen] + "/****"
-		}
-		return raw[:i] + "/****"
-	}
-	return raw
 }
 
 func checkRecordPath(path string) error {

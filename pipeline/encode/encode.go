@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -44,8 +45,8 @@ type Encoder struct {
 	cc   *astiav.CodecContext
 	pkt  *astiav.Packet
 	tb   astiav.Rational
-	// frames counts frames sent in, for stats.
-	frames int64
+	// frames counts frames sent in; the engine's stats read it from another goroutine.
+	frames atomic.Int64
 }
 
 // Keyint is the GOP length in frames for a keyframe interval in seconds.
@@ -137,17 +138,13 @@ func (e *Encoder) ExtraData() []byte { return e.cc.ExtraData() }
 func (e *Encoder) FrameSize() int { return e.cc.FrameSize() }
 
 // Frames is how many frames were sent in.
-func (e *Encoder) Frames() int64 { return e.frames }
-
-// SetBitrate changes the target bitrate of a running encoder; libx264 picks
-// it up on the next frame without a new keyframe.
-func (e *Encoder) SetBitrate(bps int64) { e.cc.SetBitRate(bps) }
+func (e *Encoder) Frames() int64 { return e.frames.Load() }
 
 // Encode sends one frame (nil flushes) and hands every finished packet to
 // emit, which takes over the packet's single reference.
 func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 	if f != nil {
-		e.frames++
+		e.frames.Add(1)
 		if e.kind == media.Video {
 			// Decoders and lavfi sources mark frames as I; with forced-idr
 			// libx264 would make every such frame an IDR. The GOP is ours.
@@ -165,20 +162,19 @@ func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", e.kind, err)
 		}
-		pts := e.toTime(e.pkt.Pts())
-		dts := e.toTime(e.pkt.Dts())
-		if e.pkt.Dts() == astiav.NoPtsValue {
+		pts, dts := e.pkt.Pts(), e.pkt.Dts()
+		if dts == astiav.NoPtsValue {
 			dts = pts
 		}
 		key := e.kind == media.Audio || e.pkt.Flags().Has(astiav.PacketFlagKey)
-		p := media.NewPacket(e.kind, pts, dts, key, packetView(e.pkt))
+		p := media.NewPacket(e.kind, e.toTime(pts), e.toTime(dts), key, packetView(e.pkt))
 		e.pkt.Unref()
 		emit(p)
 	}
 }
 
 func (e *Encoder) toTime(ts int64) time.Duration {
-	return time.Duration(astiav.RescaleQ(ts, e.tb, astiav.NewRational(1, int(time.Second)))) + StartOffset
+	return media.TicksToDuration(ts, e.tb.Num(), e.tb.Den()) + StartOffset
 }
 
 // Close frees the encoder.

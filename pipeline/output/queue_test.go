@@ -244,38 +244,34 @@ func TestQueueCloseDrainsThenEnds(t *testing.T) {
 	require.Nil(t, p)
 }
 
-func TestQueueCloseWakesBlockedPop(t *testing.T) {
-	q := NewQueue(time.Second)
-	done := make(chan bool)
-	go func() {
-		_, ok := q.Pop(context.Background())
-		done <- ok
-	}()
-	time.Sleep(20 * ms)
-	q.Close()
-	select {
-	case ok := <-done:
-		require.False(t, ok)
-	case <-time.After(2 * time.Second):
-		t.Fatal("Pop did not return after Close")
-	}
-}
-
-func TestQueuePopCancel(t *testing.T) {
-	q := NewQueue(time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan bool)
-	go func() {
-		_, ok := q.Pop(ctx)
-		done <- ok
-	}()
-	time.Sleep(20 * ms)
-	cancel()
-	select {
-	case ok := <-done:
-		require.False(t, ok)
-	case <-time.After(2 * time.Second):
-		t.Fatal("Pop did not return after cancel")
+// TestQueueBlockedPopEnds: a Pop waiting on an empty queue returns false
+// when the queue is closed or its context is cancelled.
+func TestQueueBlockedPopEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(q *Queue, cancel context.CancelFunc)
+	}{
+		{"close", func(q *Queue, _ context.CancelFunc) { q.Close() }},
+		{"cancel", func(_ *Queue, cancel context.CancelFunc) { cancel() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := NewQueue(time.Second)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan bool)
+			go func() {
+				_, ok := q.Pop(ctx)
+				done <- ok
+			}()
+			time.Sleep(20 * ms)
+			tc.end(q, cancel)
+			select {
+			case ok := <-done:
+				require.False(t, ok)
+			case <-time.After(2 * time.Second):
+				t.Fatalf("Pop did not return after %s", tc.name)
+			}
+		})
 	}
 }
 

@@ -54,10 +54,14 @@ type RTMP struct {
 	readerDone chan struct{}
 	readErr    atomic.Value // error
 	tags       tagger
-	sent       atomic.Int64
-	base       int64 // bytes counted by closed connections
-	streamKey  string
-	host       string
+	// vmsg and amsg are reused for every packet so that Write does not
+	// allocate a message of its own (gortmplib still allocates the body).
+	vmsg message.Video
+	amsg message.Audio
+	sent atomic.Int64
+	base int64  // bytes counted by closed connections
+	path string // URL path: /app/key
+	host string
 }
 
 // Open implements Sink: connect, publish, then metadata and sequence headers.
@@ -86,7 +90,7 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	r.streamKey, r.host = u.Path, u.Host
+	r.path, r.host = u.Path, u.Host
 	if err := c.Initialize(cctx); err != nil {
 		return r.connectError(err)
 	}
@@ -105,8 +109,8 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	}
 	msgs := []message.Message{
 		&message.DataAMF0{ChunkStreamID: 4, MessageStreamID: 0x1000000, Payload: append(amf0.Data{"@setDataFrame"}, meta...)},
-		videoMessage(hb.avcSeq, 0),
-		audioMessage(hb.aacSeq, 0),
+		ptr(videoMessage(hb.avcSeq, 0)),
+		ptr(audioMessage(hb.aacSeq, 0)),
 	}
 	for _, m := range msgs {
 		if err := r.write(m); err != nil {
@@ -138,9 +142,9 @@ func (r *RTMP) tlsConfig(host string) (*tls.Config, error) {
 
 // videoMessage wraps an FLV video tag body (as built by package flv) in a
 // gortmplib message; the body layout is the RTMP video payload.
-func videoMessage(body []byte, dts time.Duration) *message.Video {
+func videoMessage(body []byte, dts time.Duration) message.Video {
 	cts := int32(uint32(body[2])<<16|uint32(body[3])<<8|uint32(body[4])) << 8 >> 8
-	return &message.Video{
+	return message.Video{
 		ChunkStreamID:   message.VideoChunkStreamID,
 		MessageStreamID: 0x1000000,
 		DTS:             dts,
@@ -153,8 +157,8 @@ func videoMessage(body []byte, dts time.Duration) *message.Video {
 }
 
 // audioMessage wraps an FLV AAC tag body.
-func audioMessage(body []byte, dts time.Duration) *message.Audio {
-	return &message.Audio{
+func audioMessage(body []byte, dts time.Duration) message.Audio {
+	return message.Audio{
 		ChunkStreamID:   message.AudioChunkStreamID,
 		MessageStreamID: 0x1000000,
 		DTS:             dts,
@@ -169,6 +173,8 @@ func audioMessage(body []byte, dts time.Duration) *message.Audio {
 
 func flvRate(b byte) uint8 { return (b >> 2) & 3 }
 
+func ptr[T any](v T) *T { return &v }
+
 // Write implements Sink.
 func (r *RTMP) Write(p *media.Packet) error {
 	if err, _ := r.readErr.Load().(error); err != nil {
@@ -177,9 +183,11 @@ func (r *RTMP) Write(p *media.Packet) error {
 	typ, ts, body := r.tags.body(p)
 	dts := time.Duration(ts) * time.Millisecond
 	if typ == flv.TagVideo {
-		return r.write(videoMessage(body, dts))
+		r.vmsg = videoMessage(body, dts)
+		return r.write(&r.vmsg)
 	}
-	return r.write(audioMessage(body, dts))
+	r.amsg = audioMessage(body, dts)
+	return r.write(&r.amsg)
 }
 
 func (r *RTMP) write(m message.Message) error {
@@ -263,7 +271,7 @@ func (r *RTMP) Close() error {
 	r.client = nil
 	r.wmu.Lock()
 	_ = c.NetConn().SetWriteDeadline(time.Now().Add(2 * time.Second))
-	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.streamKey)}})
+	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.path)}})
 	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
 	r.wmu.Unlock()
 	r.base += int64(c.BytesSent())
@@ -307,7 +315,7 @@ func (r *RTMP) connectError(err error) error {
 		}
 		return &PermanentError{errors.New(r.scrub("server rejected the publish: " + reason))}
 	}
-	app := strings.SplitN(strings.TrimPrefix(r.streamKey, "/"), "/", 2)[0]
+	app := strings.SplitN(strings.TrimPrefix(r.path, "/"), "/", 2)[0]
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 		return fmt.Errorf("the server closed the connection when asked to publish to application %q "+
 			"(unknown application, or the server refused the stream key)", app)
@@ -367,8 +375,8 @@ func secretsOf(u *url.URL) []string {
 	if p, ok := u.User.Password(); ok && p != "" {
 		s = append(s, p)
 		// The escaped form is what a printed URL (or tcUrl) shows.
-		if ui := u.User.String(); strings.IndexByte(ui, ':') >= 0 {
-			s = append(s, ui[strings.IndexByte(ui, ':')+1:])
+		if _, escaped, ok := strings.Cut(u.User.String(), ":"); ok {
+			s = append(s, escaped)
 		}
 	}
 	return s

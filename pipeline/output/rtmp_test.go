@@ -23,7 +23,7 @@ func newTestRTMP(t *testing.T, raw string) *RTMP {
 	t.Helper()
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
-	return &RTMP{URL: raw, secrets: secretsOf(u), streamKey: u.Path, host: u.Host}
+	return &RTMP{URL: raw, secrets: secretsOf(u), path: u.Path, host: u.Host}
 }
 
 // badResult is the error text gortmplib gives for a rejected publish

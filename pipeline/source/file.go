@@ -133,9 +133,6 @@ func (f *File) openInput() error {
 	if f.vIdx < 0 && f.aIdx < 0 {
 		return fmt.Errorf("input %q has no audio or video stream", f.cfg.Input)
 	}
-	if f.fc == nil {
-		return nil
-	}
 	f.hasVideo, f.hasAudio = f.vIdx >= 0, f.aIdx >= 0
 	if st := f.fc.StartTime(); st != astiav.NoPtsValue {
 		f.startUs = st

@@ -57,7 +57,7 @@ type Source interface {
 
 // ticksToDuration converts a PTS in time base tb to a duration.
 func ticksToDuration(pts int64, tb astiav.Rational) time.Duration {
-	return time.Duration(astiav.RescaleQ(pts, tb, astiav.NewRational(1, int(time.Second))))
+	return media.TicksToDuration(pts, tb.Num(), tb.Den())
 }
 
 const (
@@ -70,11 +70,7 @@ const (
 
 // audioOut is the filter chain tail that cuts audio to the program format.
 func audioOut(channels int) string {
-	layout := "stereo"
-	if channels == 1 {
-		layout = "mono"
-	}
-	return fmt.Sprintf("aformat=sample_fmts=fltp:channel_layouts=%s,asetnsamples=n=%d:p=0", layout, AudioFrameSamples)
+	return fmt.Sprintf("aformat=sample_fmts=fltp:channel_layouts=%s,asetnsamples=n=%d:p=0", layoutName(channels), AudioFrameSamples)
 }
 
 // audioDefaults fills a zero sample rate or channel count with the program defaults.
