@@ -73,6 +73,8 @@ type Engine struct {
 
 	meterMu sync.Mutex
 	meter   levelMeter
+	// audioName names the program audio in stats.
+	audioName string
 }
 
 // Open prepares the source, encoders and outputs without sending anything.
@@ -83,7 +85,10 @@ func Open(cfg Config) (_ *Engine, err error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	routeFFmpegLogs(cfg.Logf)
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, audioName: "program"}
+	if cfg.Input == "testsrc" || (cfg.Input == "" && cfg.Preset.Source.Kind == "testsrc") {
+		e.audioName = "tone"
+	}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -351,6 +356,7 @@ type snapshotState struct {
 	nanos     int64
 	videoByte int64
 	outBytes  map[string]int64
+	peak, rms float64
 }
 
 func (e *Engine) publish(prev *snapshotState, final bool) {
@@ -361,8 +367,21 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	if prev.at.IsZero() {
 		prev.at = e.start
 		prev.outBytes = map[string]int64{}
+		prev.peak, prev.rms = -120, -120
 	}
-	dt := now.Sub(prev.at).Seconds()
+	// Rates are over the last interval; the final line covers the whole run,
+	// since its interval is a fraction of a second that holds the flush.
+	base := *prev
+	if final {
+		base = snapshotState{at: e.start, outBytes: map[string]int64{}}
+	}
+	dt := now.Sub(base.at).Seconds()
+	rate := func(now, before int64) float64 {
+		if dt <= 0 {
+			return 0
+		}
+		return float64(now-before) / dt
+	}
 	frames, nanos, vbytes := e.venc.Frames(), e.encodeNanos.Load(), e.videoBytes.Load()
 	f := e.src.Format()
 	s := stats.Stats{
@@ -370,43 +389,28 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		Video: stats.Video{
 			Width: f.Width, Height: f.Height, FramesEncoded: frames,
 			FramesSkipped: e.framesSkipped.Load(), CorruptInput: e.src.CorruptPackets(),
+			FPS: round1(rate(frames, base.frames)), BitrateKbps: round1(rate(vbytes*8, base.videoByte*8) / 1000),
 		},
 		Audio:   stats.Audio{SampleRate: f.SampleRate, Channels: f.Channels},
 		Outputs: make([]stats.Output, 0, len(e.outputs)),
 	}
-	if final {
-		// The last interval is a fraction of a second: report the whole run.
-		if up := now.Sub(e.start).Seconds(); up > 0 {
-			s.Video.FPS = round1(float64(frames) / up)
-			s.Video.BitrateKbps = round1(float64(vbytes) * 8 / 1000 / up)
-		}
-	} else if dt > 0 {
-		s.Video.FPS = round1(float64(frames-prev.frames) / dt)
-		s.Video.BitrateKbps = round1(float64(vbytes-prev.videoByte) * 8 / 1000 / dt)
-	}
-	if n := frames - prev.frames; n > 0 {
-		s.Video.EncodeMs = round1(float64(nanos-prev.nanos) / float64(n) / 1e6)
+	if n := frames - base.frames; n > 0 {
+		s.Video.EncodeMs = round1(float64(nanos-base.nanos) / float64(n) / 1e6)
 	}
 	e.meterMu.Lock()
-	peak, rms := e.meter.take()
+	peak, rms, measured := e.meter.take()
 	e.meterMu.Unlock()
-	name := "program"
-	if e.cfg.Input == "testsrc" || (e.cfg.Input == "" && e.cfg.Preset.Source.Kind == "testsrc") {
-		name = "tone"
+	if !measured { // no audio since the last line (the end of the run): keep the last reading
+		peak, rms = prev.peak, prev.rms
 	}
-	s.Audio.Sources = []stats.AudioSource{{Name: name, PeakDBFS: peak, RMSDBFS: rms}}
+	s.Audio.Sources = []stats.AudioSource{{Name: e.audioName, PeakDBFS: peak, RMSDBFS: rms}}
 	for _, o := range e.outputs {
 		os := o.Snapshot()
-		if up := now.Sub(e.start).Seconds(); final && up > 0 {
-			// The last interval is short and holds the final flush: average the run.
-			os.BitrateKbps = round1(float64(os.BytesSent) * 8 / 1000 / up)
-		} else if dt > 0 {
-			os.BitrateKbps = round1(float64(os.BytesSent-prev.outBytes[os.Name]) * 8 / 1000 / dt)
-		}
+		os.BitrateKbps = round1(rate(os.BytesSent*8, base.outBytes[os.Name]*8) / 1000)
 		prev.outBytes[os.Name] = os.BytesSent
 		s.Outputs = append(s.Outputs, os)
 	}
-	prev.at, prev.frames, prev.nanos, prev.videoByte = now, frames, nanos, vbytes
+	prev.at, prev.frames, prev.nanos, prev.videoByte, prev.peak, prev.rms = now, frames, nanos, vbytes, peak, rms
 	e.cfg.OnStats(s)
 }
 

@@ -42,10 +42,11 @@ func (m *levelMeter) add(f *astiav.Frame, channels int) {
 	}
 }
 
-// take returns peak and RMS in dBFS and resets the meter.
-func (m *levelMeter) take() (peakDB, rmsDB float64) {
-	peakDB, rmsDB = dbfs(m.peak), -120.0
-	if m.n > 0 {
+// take returns peak and RMS in dBFS and resets the meter; measured is false
+// when no samples came in since the last take.
+func (m *levelMeter) take() (peakDB, rmsDB float64, measured bool) {
+	peakDB, rmsDB, measured = dbfs(m.peak), -120.0, m.n > 0
+	if measured {
 		rmsDB = dbfs(math.Sqrt(m.sumSq / float64(m.n)))
 	}
 	*m = levelMeter{}

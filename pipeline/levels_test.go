@@ -65,12 +65,14 @@ func TestLevelMeterSine(t *testing.T) {
 				require.Nil(t, planarFloat(f, -1))
 				m.add(f, 2)
 			})
-			peak, rms := m.take()
+			peak, rms, measured := m.take()
+			require.True(t, measured)
 			require.InDelta(t, tc.peak, peak, 0.1)
 			require.InDelta(t, tc.rms, rms, 0.1)
-			peak, rms = m.take()
+			peak, rms, measured = m.take()
 			require.Equal(t, -120.0, peak, "take resets the meter")
 			require.Equal(t, -120.0, rms)
+			require.False(t, measured, "nothing measured after a reset")
 		})
 	}
 }
@@ -88,7 +90,7 @@ func TestLevelMeterOneChannelSilent(t *testing.T) {
 		m.add(f, 2)
 		f.Unref()
 	}
-	peak, rms := m.take()
+	peak, rms, _ := m.take()
 	require.InDelta(t, -6.0, peak, 0.1)
 	require.InDelta(t, -12.0, rms, 0.1)
 }
