@@ -62,10 +62,12 @@ func build(desc string, audio bool, srcArgs astiav.FilterArgs) (g *Graph, err er
 	if g.graph == nil {
 		return nil, errors.New("filter graph: allocation failed")
 	}
+	// The error returns below set the named result to nil before this runs,
+	// so free through a copy.
+	built := g
 	defer func() {
 		if err != nil {
-			g.Close()
-			g = nil
+			built.Close()
 		}
 	}()
 	// Keep filtering on the calling goroutine: the encoders already use the cores.

@@ -1,9 +1,12 @@
-// Package pipeline is the engine: it wires one source through the encoders
-// to every output on one program clock, and publishes Stats snapshots. It
-// knows nothing about the console or the command line.
+// Package pipeline is the engine: it wires the sources of the active scene
+// through the encoders to every output on one program clock, publishes Stats
+// snapshots, and takes live control (go live, record, scenes, faders,
+// preview) from the console. It knows nothing about the console or the
+// command line.
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"studio/internal/procstat"
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
 	"studio/pipeline/output"
@@ -51,33 +55,68 @@ type Config struct {
 	OnStats func(stats.Stats)
 	// Logf receives warnings (already free of secrets).
 	Logf func(format string, args ...any)
+	// Interactive is the console's mode: nothing is sent until GoLive or
+	// StartRecording (Destinations and RecordPath say where to), the program
+	// is encoded only while something consumes it, failed outputs wait for
+	// the user instead of ending the run, and a preview is kept.
+	Interactive bool
 }
 
-// ErrAllOutputsFailed is returned when every output has failed for good.
-var ErrAllOutputsFailed = errors.New("every output failed")
+// Errors of the engine and its controls.
+var (
+	// ErrAllOutputsFailed is returned when every output has failed for good.
+	ErrAllOutputsFailed = errors.New("every output failed")
+	// ErrNoDestinations: GoLive with nowhere to go.
+	ErrNoDestinations = errors.New("no destination to go live to")
+)
+
+// outputEntry is a running output with its own cancel.
+type outputEntry struct {
+	out    *output.Output
+	cancel context.CancelFunc
+	dest   Destination // for RTMP outputs, to restart a failed one
+	path   string      // for the recording
+}
 
 // Engine runs one broadcast.
 type Engine struct {
-	cfg     Config
-	src     source.Source
-	venc    *encode.Encoder
-	aenc    *encode.Encoder
-	outputs []*output.Output
-	il      interleaver
-	header  media.StreamHeader
+	cfg    Config
+	src    *sceneSwitcher
+	venc   *encode.Encoder
+	aenc   *encode.Encoder
+	vcfg   encode.VideoConfig
+	acfg   encode.AudioConfig
+	il     interleaver
+	header media.StreamHeader
+
+	// Outputs: fixed ones (headless) and the console's live and recording
+	// ones. The loop reads the published list without locking; control
+	// calls rebuild it under ctlMu.
+	outputs   atomic.Pointer[[]*output.Output]
+	ctlMu     sync.Mutex
+	fixed     []*output.Output
+	live      []*outputEntry
+	recording *outputEntry
+	outCtx    context.Context
+	abortOuts context.CancelFunc
+
+	// Encoder sessions (loop goroutine only): the encoders run while any
+	// output is attached and are reopened after an idle spell, so that
+	// frames left inside them never reach a new output.
+	encoding, encoded bool
+
+	prev      *preview
+	previewOn atomic.Bool
 
 	start         time.Time
+	programFrames atomic.Int64
+	framesEncoded atomic.Int64
 	framesSkipped atomic.Int64
 	encodeNanos   atomic.Int64
 	videoBytes    atomic.Int64
-
-	meterMu sync.Mutex
-	meter   levelMeter
-	// audioName names the program audio in stats.
-	audioName string
 }
 
-// Open prepares the source, encoders and outputs without sending anything.
+// Open prepares the sources, encoders and outputs without sending anything.
 // Errors here are the user's input (missing file, bad codec) and come before
 // going live.
 func Open(cfg Config) (_ *Engine, err error) {
@@ -85,32 +124,30 @@ func Open(cfg Config) (_ *Engine, err error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	routeFFmpegLogs(cfg.Logf)
-	e := &Engine{cfg: cfg, audioName: "program"}
-	if cfg.Input == "testsrc" || (cfg.Input == "" && cfg.Preset.Source.Kind == "testsrc") {
-		e.audioName = "tone"
-	}
+	e := &Engine{cfg: cfg}
+	e.outCtx, e.abortOuts = context.WithCancel(context.Background())
+	empty := []*output.Output{}
+	e.outputs.Store(&empty)
 	defer func() {
 		if err != nil {
 			e.Close()
 		}
 	}()
-	src, err := openSource(cfg)
-	if err != nil {
+	if e.src, err = openSources(cfg); err != nil {
 		return nil, err
 	}
-	e.src = src
 	f := e.src.Format()
 	p := cfg.Preset
-	if e.venc, err = encode.NewVideo(encode.VideoConfig{
+	e.vcfg = encode.VideoConfig{
 		Width: f.Width, Height: f.Height, FrameRate: f.FrameRate,
 		BitrateBps: int64(p.Video.Bitrate), KeyintS: p.Video.KeyintS,
 		Preset: p.Video.Preset, Tune: p.Video.Tune, Profile: p.Video.Profile,
-	}); err != nil {
+	}
+	e.acfg = encode.AudioConfig{SampleRate: f.SampleRate, Channels: f.Channels, BitrateBps: int64(p.Audio.Bitrate)}
+	if e.venc, err = encode.NewVideo(e.vcfg); err != nil {
 		return nil, err
 	}
-	if e.aenc, err = encode.NewAudio(encode.AudioConfig{
-		SampleRate: f.SampleRate, Channels: f.Channels, BitrateBps: int64(p.Audio.Bitrate),
-	}); err != nil {
+	if e.aenc, err = encode.NewAudio(e.acfg); err != nil {
 		return nil, err
 	}
 	e.header = media.StreamHeader{
@@ -120,55 +157,125 @@ func Open(cfg Config) (_ *Engine, err error) {
 		AudioSampleRate: f.SampleRate, AudioChannels: f.Channels,
 		Encoder: "studio " + Version,
 	}
-	for _, d := range cfg.Destinations {
-		queue := time.Duration(d.QueueMs) * time.Millisecond
-		if queue <= 0 {
-			queue = time.Duration(presets.DefaultQueueMs) * time.Millisecond
+	if cfg.Interactive {
+		if e.prev, err = newPreview(f.Width, f.Height, f.FrameRate.Float64()); err != nil {
+			return nil, err
 		}
-		sink := &output.RTMP{URL: d.URL, CAFile: d.CAFile}
-		e.outputs = append(e.outputs, output.New(d.Name, presets.MaskURL(d.URL), sink, queue, output.DefaultPolicy, cfg.Logf))
+		return e, nil
+	}
+	for _, d := range cfg.Destinations {
+		e.fixed = append(e.fixed, e.newRTMP(d))
 	}
 	if cfg.RecordPath != "" {
-		rec := &output.Recorder{Path: cfg.RecordPath}
-		// A recording is never reopened: that would truncate what it holds.
-		once := output.Policy{FirstTries: 1, RejectTries: 1}
-		e.outputs = append(e.outputs, output.New("recording", cfg.RecordPath, rec, 30*time.Second, once, cfg.Logf))
+		e.fixed = append(e.fixed, e.newRecorder(cfg.RecordPath))
 	}
 	return e, nil
 }
 
-func openSource(cfg Config) (source.Source, error) {
+func (e *Engine) newRTMP(d Destination) *output.Output {
+	queue := time.Duration(d.QueueMs) * time.Millisecond
+	if queue <= 0 {
+		queue = time.Duration(presets.DefaultQueueMs) * time.Millisecond
+	}
+	sink := &output.RTMP{URL: d.URL, CAFile: d.CAFile}
+	return output.New(d.Name, presets.MaskURL(d.URL), sink, queue, output.DefaultPolicy, e.cfg.Logf)
+}
+
+func (e *Engine) newRecorder(path string) *output.Output {
+	rec := &output.Recorder{Path: path}
+	// A recording is never reopened: that would truncate what it holds.
+	once := output.Policy{FirstTries: 1, RejectTries: 1}
+	return output.New("recording", path, rec, 30*time.Second, once, e.cfg.Logf)
+}
+
+// openSources opens every source of the program (or the one input given on
+// the command line) and the scenes over them. Every source delivers the
+// format of the first.
+func openSources(cfg Config) (*sceneSwitcher, error) {
 	p := cfg.Preset
-	input := cfg.Input
-	if input == "" {
-		input = p.Source.Input
-		if p.Source.Kind == "testsrc" {
-			input = "testsrc"
+	srcCfgs, sceneCfgs := p.ProgramSources(), p.ProgramScenes()
+	if cfg.Input != "" {
+		one := presets.DefaultSource()
+		one.Name, one.Kind, one.Input, one.Loop = "media", presets.KindFile, cfg.Input, p.Source.Loop
+		if cfg.Input == "testsrc" {
+			one.Name, one.Kind, one.Input = "pattern", presets.KindTestsrc, ""
+		}
+		srcCfgs = []presets.SourceConfig{one}
+		sceneCfgs = []presets.SceneConfig{{Name: one.Name, Source: one.Name}}
+	}
+	var sources []*programSource
+	closeAll := func() {
+		for _, ps := range sources {
+			ps.src.Close()
 		}
 	}
+	var first *source.Format
+	for _, sc := range srcCfgs {
+		src, err := openSource(cfg, sc, first)
+		if err != nil {
+			closeAll()
+			if len(srcCfgs) > 1 {
+				return nil, fmt.Errorf("source %q: %w", sc.Name, err)
+			}
+			return nil, err
+		}
+		if first == nil {
+			f := src.Format()
+			first = &f
+		}
+		sources = append(sources, newProgramSource(sc.Name, sc.Kind, src))
+	}
+	var scenes []sceneRef
+	for _, sc := range sceneCfgs {
+		for i, ps := range sources {
+			if ps.name == sc.Source {
+				scenes = append(scenes, sceneRef{name: sc.Name, src: i})
+			}
+		}
+	}
+	if len(scenes) == 0 {
+		closeAll()
+		return nil, errors.New("no scene to put on air")
+	}
+	return newSceneSwitcher(sources, scenes), nil
+}
+
+// openSource opens one source in the preset's format, or in format want
+// (the first source's) when given.
+func openSource(cfg Config, sc presets.SourceConfig, want *source.Format) (source.Source, error) {
+	p := cfg.Preset
 	rate := astiav.NewRational(p.Video.FPS.Num, p.Video.FPS.Den)
-	if input == "testsrc" {
-		w, h := p.Video.Size.Width, p.Video.Size.Height
+	w, h := p.Video.Size.Width, p.Video.Size.Height
+	sampleRate, channels := p.Audio.SampleRate, p.Audio.Channels
+	if want != nil {
+		w, h, rate, sampleRate, channels = want.Width, want.Height, want.FrameRate, want.SampleRate, want.Channels
+	}
+	if sc.Kind == presets.KindTestsrc {
 		if w == 0 {
 			w, h = 1280, 720
 		}
 		if rate.Num() == 0 {
 			rate = astiav.NewRational(30, 1)
 		}
-		t, err := source.NewTestPatternFormat(source.Format{Width: w, Height: h, FrameRate: rate,
-			SampleRate: p.Audio.SampleRate, Channels: p.Audio.Channels})
+		t, err := source.NewTestPatternLook(source.Format{Width: w, Height: h, FrameRate: rate,
+			SampleRate: sampleRate, Channels: channels},
+			source.PatternLook{Pattern: sc.Pattern, Color: sc.Color, Text: sc.Text, ToneHz: sc.ToneHz})
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
 		return t, nil
 	}
-	f, err := source.OpenFile(source.FileConfig{
-		Input: input, Loop: cfg.Loop || p.Source.Loop,
-		Width: p.Video.Size.Width, Height: p.Video.Size.Height,
-		MaxWidth: p.Video.MaxSize.Width, MaxHeight: p.Video.MaxSize.Height,
-		FrameRate: rate, MaxFrameRate: p.Video.MaxFPS.Float(),
-		SampleRate: p.Audio.SampleRate, Channels: p.Audio.Channels,
-	})
+	fc := source.FileConfig{
+		Input: sc.Input, Loop: sc.Loop || cfg.Loop,
+		Width: w, Height: h,
+		FrameRate:  rate,
+		SampleRate: sampleRate, Channels: channels,
+	}
+	if want == nil {
+		fc.MaxWidth, fc.MaxHeight = p.Video.MaxSize.Width, p.Video.MaxSize.Height
+		fc.MaxFrameRate = p.Video.MaxFPS.Float()
+	}
+	f, err := source.OpenFile(fc)
 	if err != nil {
 		return nil, err
 	}
@@ -179,15 +286,17 @@ func openSource(cfg Config) (source.Source, error) {
 func (e *Engine) Format() source.Format { return e.src.Format() }
 
 // Run streams until the input ends, the duration is reached, ctx is
-// cancelled (a clean stop) or every output has failed (an error).
+// cancelled (a clean stop) or, headless, every output has failed (an error).
 func (e *Engine) Run(ctx context.Context) error {
-	outCtx, abortOutputs := context.WithCancel(context.Background())
-	defer abortOutputs()
-	for _, o := range e.outputs {
-		o.Start(outCtx, e.header)
-	}
-	e.il.emit = e.fanOut
+	defer e.abortOuts()
 	e.start = time.Now()
+	e.ctlMu.Lock()
+	for _, o := range e.fixed {
+		o.Start(e.outCtx, e.header)
+	}
+	e.publishOutputs()
+	e.ctlMu.Unlock()
+	e.il.emit = e.fanOut
 
 	statsDone := make(chan struct{})
 	statsStop := make(chan struct{})
@@ -197,29 +306,41 @@ func (e *Engine) Run(ctx context.Context) error {
 	runErr := e.loop(ctx, allFailed)
 
 	// Flush: encoders → interleaver → outputs, then let each output drain.
-	if err := e.venc.Encode(nil, e.il.push); err != nil && runErr == nil {
-		runErr = err
-	}
-	if err := e.aenc.Encode(nil, e.il.push); err != nil && runErr == nil {
-		runErr = err
-	}
-	e.il.flush()
-	deadline := time.Now().Add(5 * time.Second)
-	for _, o := range e.outputs {
-		if !o.Stop(time.Until(deadline)) {
-			e.cfg.Logf("%s: did not finish sending within 5s; closing it", o.Name())
+	if e.encoding {
+		if err := e.venc.Encode(nil, e.il.push); err != nil && runErr == nil {
+			runErr = err
+		}
+		if err := e.aenc.Encode(nil, e.il.push); err != nil && runErr == nil {
+			runErr = err
 		}
 	}
-	abortOutputs()
-	for _, o := range e.outputs {
-		<-o.Done()
-	}
+	e.il.flush()
+	e.ctlMu.Lock()
+	all := append([]*output.Output(nil), *e.outputs.Load()...)
+	e.ctlMu.Unlock()
+	stopOutputs(all, 5*time.Second, e.cfg.Logf)
 	close(statsStop)
 	<-statsDone
-	if runErr == nil && len(e.outputs) > 0 && e.countFailed() == len(e.outputs) {
+	if runErr == nil && !e.cfg.Interactive && len(e.fixed) > 0 && e.countFailed() == len(e.fixed) {
 		runErr = e.failure()
 	}
 	return runErr
+}
+
+// stopOutputs lets outputs send what they hold for up to timeout, together,
+// then cuts off the ones still sending.
+func stopOutputs(outs []*output.Output, timeout time.Duration, logf func(string, ...any)) {
+	var wg sync.WaitGroup
+	for _, o := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !o.Stop(timeout) {
+				logf("%s: did not finish sending within %s; closing it", o.Name(), timeout)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // loop reads, paces and encodes frames.
@@ -265,13 +386,20 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 			}
 		}
 		if fr.Kind == media.Video {
+			e.programFrames.Add(1)
+			if e.prev != nil && e.previewOn.Load() {
+				e.prev.offer(fr.AV)
+			}
+		}
+		if !e.attached() {
+			continue
+		}
+		if fr.Kind == media.Video {
 			t0 := time.Now()
 			err = e.venc.Encode(fr.AV, push)
 			e.encodeNanos.Add(int64(time.Since(t0)))
+			e.framesEncoded.Add(1)
 		} else {
-			e.meterMu.Lock()
-			e.meter.add(fr.AV, f.Channels)
-			e.meterMu.Unlock()
 			err = e.aenc.Encode(fr.AV, push)
 		}
 		if err != nil {
@@ -280,29 +408,85 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 	}
 }
 
+// attached says whether any output takes the program now, starting a new
+// encoder session when one appears after an idle spell.
+func (e *Engine) attached() bool {
+	if len(*e.outputs.Load()) == 0 {
+		if e.encoding {
+			e.encoding = false
+			e.il.reset()
+		}
+		return false
+	}
+	if !e.encoding {
+		if e.encoded {
+			if err := e.reopenEncoders(); err != nil {
+				e.cfg.Logf("%v", err)
+				return false
+			}
+		}
+		e.encoding, e.encoded = true, true
+	}
+	return true
+}
+
+// reopenEncoders replaces both encoders with fresh ones: what the old ones
+// still held belongs to a stream that has ended.
+func (e *Engine) reopenEncoders() error {
+	v, err := encode.NewVideo(e.vcfg)
+	if err != nil {
+		return fmt.Errorf("restart video encoder: %w", err)
+	}
+	a, err := encode.NewAudio(e.acfg)
+	if err != nil {
+		v.Close()
+		return fmt.Errorf("restart audio encoder: %w", err)
+	}
+	if !bytes.Equal(v.ExtraData(), e.header.AVCConfig) || !bytes.Equal(a.ExtraData(), e.header.AudioConfig) {
+		e.cfg.Logf("encoder restarted with different codec headers; players may need to reconnect")
+	}
+	e.venc.Close()
+	e.aenc.Close()
+	e.venc, e.aenc = v, a
+	return nil
+}
+
 // fanOut gives every output its own reference to p.
 func (e *Engine) fanOut(p *media.Packet) {
 	if p.Kind == media.Video {
 		e.videoBytes.Add(int64(len(p.Data)))
 	}
-	for _, o := range e.outputs {
+	for _, o := range *e.outputs.Load() {
 		p.Retain()
 		o.Push(p)
 	}
 	p.Release()
 }
 
-// watchOutputs closes the returned channel when every output has failed.
+// publishOutputs rebuilds the list the loop sends to. Call with ctlMu held.
+func (e *Engine) publishOutputs() {
+	all := append([]*output.Output(nil), e.fixed...)
+	for _, l := range e.live {
+		all = append(all, l.out)
+	}
+	if e.recording != nil {
+		all = append(all, e.recording.out)
+	}
+	e.outputs.Store(&all)
+}
+
+// watchOutputs closes the returned channel when every fixed output has
+// failed (headless runs; the console keeps going and lets the user act).
 func (e *Engine) watchOutputs() <-chan struct{} {
 	ch := make(chan struct{})
-	if len(e.outputs) == 0 {
+	if len(e.fixed) == 0 || e.cfg.Interactive {
 		return ch
 	}
 	go func() {
-		for _, o := range e.outputs {
+		for _, o := range e.fixed {
 			<-o.Done()
 		}
-		if e.countFailed() == len(e.outputs) {
+		if e.countFailed() == len(e.fixed) {
 			close(ch)
 		}
 	}()
@@ -311,7 +495,7 @@ func (e *Engine) watchOutputs() <-chan struct{} {
 
 func (e *Engine) countFailed() int {
 	n := 0
-	for _, o := range e.outputs {
+	for _, o := range e.fixed {
 		select {
 		case <-o.Done():
 			if o.Err() != nil {
@@ -325,7 +509,7 @@ func (e *Engine) countFailed() int {
 
 func (e *Engine) failure() error {
 	var errs []error
-	for _, o := range e.outputs {
+	for _, o := range e.fixed {
 		if err := o.Err(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", o.Name(), err))
 		}
@@ -353,10 +537,13 @@ func (e *Engine) statsLoop(stop <-chan struct{}, done chan<- struct{}) {
 type snapshotState struct {
 	at        time.Time
 	frames    int64
+	encoded   int64
 	nanos     int64
 	videoByte int64
-	outBytes  map[string]int64
-	peak, rms float64
+	outBytes  map[*output.Output]int64
+	audio     []stats.AudioSource
+	master    stats.AudioSource
+	proc      procstat.Sample
 }
 
 func (e *Engine) publish(prev *snapshotState, final bool) {
@@ -366,14 +553,14 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	now := time.Now()
 	if prev.at.IsZero() {
 		prev.at = e.start
-		prev.outBytes = map[string]int64{}
-		prev.peak, prev.rms = -120, -120
+		prev.outBytes = map[*output.Output]int64{}
+		prev.master = stats.AudioSource{Name: MasterName, PeakDBFS: -120, RMSDBFS: -120}
 	}
 	// Rates are over the last interval; the final line covers the whole run,
 	// since its interval is a fraction of a second that holds the flush.
 	base := *prev
 	if final {
-		base = snapshotState{at: e.start, outBytes: map[string]int64{}}
+		base = snapshotState{at: e.start, outBytes: map[*output.Output]int64{}}
 	}
 	dt := now.Sub(base.at).Seconds()
 	rate := func(now, before int64) float64 {
@@ -382,42 +569,69 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		}
 		return float64(now-before) / dt
 	}
-	frames, nanos, vbytes := e.venc.Frames(), e.encodeNanos.Load(), e.videoBytes.Load()
+	frames, encoded, nanos, vbytes := e.programFrames.Load(), e.framesEncoded.Load(), e.encodeNanos.Load(), e.videoBytes.Load()
 	f := e.src.Format()
 	s := stats.Stats{
 		Time: now.UTC(), UptimeS: round1(now.Sub(e.start).Seconds()), Final: final,
 		Video: stats.Video{
-			Width: f.Width, Height: f.Height, FramesEncoded: frames,
+			Width: f.Width, Height: f.Height, FramesEncoded: encoded,
 			FramesSkipped: e.framesSkipped.Load(), CorruptInput: e.src.CorruptPackets(),
 			FPS: round1(rate(frames, base.frames)), BitrateKbps: round1(rate(vbytes*8, base.videoByte*8) / 1000),
 		},
-		Audio:   stats.Audio{SampleRate: f.SampleRate, Channels: f.Channels},
-		Outputs: make([]stats.Output, 0, len(e.outputs)),
+		Audio: stats.Audio{SampleRate: f.SampleRate, Channels: f.Channels},
 	}
-	if n := frames - base.frames; n > 0 {
+	if n := encoded - base.encoded; n > 0 {
 		s.Video.EncodeMs = round1(float64(nanos-base.nanos) / float64(n) / 1e6)
 	}
-	e.meterMu.Lock()
-	peak, rms, measured := e.meter.take()
-	e.meterMu.Unlock()
-	if !measured { // no audio since the last line (the end of the run): keep the last reading
-		peak, rms = prev.peak, prev.rms
+	sources, master, measured := e.src.levels(nil, false)
+	if !measured && prev.audio != nil {
+		// No audio since the last line (the end of the run): keep the last reading.
+		sources, master = prev.audio, prev.master
 	}
-	s.Audio.Sources = []stats.AudioSource{{Name: e.audioName, PeakDBFS: peak, RMSDBFS: rms}}
-	for _, o := range e.outputs {
+	s.Audio.Sources, s.Audio.Master = sources, master
+	active := e.src.Active()
+	for i, sc := range e.src.scenes {
+		s.Scenes = append(s.Scenes, sc.name)
+		if i == active {
+			s.Scene = sc.name
+		}
+	}
+	interval := now.Sub(prev.at).Seconds()
+	for _, ps := range e.src.sources {
+		n := ps.frames.Load()
+		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string)}
+		if interval > 0 {
+			st.FPS = round1(float64(n-ps.statFrames) / interval)
+		}
+		ps.statFrames = n
+		s.Sources = append(s.Sources, st)
+	}
+	s.Outputs = make([]stats.Output, 0, len(*e.outputs.Load()))
+	for _, o := range *e.outputs.Load() {
 		os := o.Snapshot()
-		os.BitrateKbps = round1(rate(os.BytesSent*8, base.outBytes[os.Name]*8) / 1000)
-		prev.outBytes[os.Name] = os.BytesSent
+		os.BitrateKbps = round1(rate(os.BytesSent*8, base.outBytes[o]*8) / 1000)
+		prev.outBytes[o] = os.BytesSent
 		s.Outputs = append(s.Outputs, os)
 	}
-	prev.at, prev.frames, prev.nanos, prev.videoByte, prev.peak, prev.rms = now, frames, nanos, vbytes, peak, rms
+	if ps, ok := procstat.Read(); ok {
+		if !prev.proc.At.IsZero() {
+			s.Process.CPUPercent = round1(procstat.CPUPercent(prev.proc, ps))
+		}
+		s.Process.RSSMB = round1(float64(ps.RSS) / (1 << 20))
+		prev.proc = ps
+	}
+	prev.at, prev.frames, prev.encoded, prev.nanos, prev.videoByte = now, frames, encoded, nanos, vbytes
+	prev.audio, prev.master = sources, master
 	e.cfg.OnStats(s)
 }
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
-// Close frees the source and encoders. Call after Run returns.
+// Close frees the sources, encoders and preview. Call after Run returns.
 func (e *Engine) Close() {
+	if e.abortOuts != nil {
+		e.abortOuts()
+	}
 	if e.src != nil {
 		e.src.Close()
 		e.src = nil
@@ -429,5 +643,9 @@ func (e *Engine) Close() {
 	if e.aenc != nil {
 		e.aenc.Close()
 		e.aenc = nil
+	}
+	if e.prev != nil {
+		e.prev.close()
+		e.prev = nil
 	}
 }

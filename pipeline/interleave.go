@@ -59,3 +59,10 @@ func (i *interleaver) release(ok func(*media.Packet) bool) {
 func (i *interleaver) flush() {
 	i.release(func(*media.Packet) bool { return true })
 }
+
+// reset emits what is held and forgets the video position: the next
+// encoder session starts a new timeline.
+func (i *interleaver) reset() {
+	i.flush()
+	i.seenVideo, i.lastVideo = false, 0
+}

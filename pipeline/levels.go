@@ -7,6 +7,7 @@ package pipeline
 import "C"
 
 import (
+	"errors"
 	"math"
 	"unsafe"
 
@@ -22,6 +23,27 @@ func planarFloat(f *astiav.Frame, ch int) []float32 {
 		return nil
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(cf.data[ch])), int(cf.nb_samples))
+}
+
+// makeWritable gives f buffers of its own (copying only when they are
+// shared), so that samples can be changed in place. astiav v0.16.0 has no
+// binding for av_frame_make_writable.
+func makeWritable(f *astiav.Frame) error {
+	if ret := C.av_frame_make_writable((*C.AVFrame)(f.UnsafePointer())); ret < 0 {
+		return errors.New("audio frame: cannot make writable")
+	}
+	return nil
+}
+
+// packedPlane returns plane 0 of a packed video frame (e.g. RGBA) and its
+// line size, without copying.
+func packedPlane(f *astiav.Frame) ([]byte, int) {
+	cf := (*C.AVFrame)(f.UnsafePointer())
+	if cf.data[0] == nil || cf.linesize[0] <= 0 || cf.height <= 0 {
+		return nil, 0
+	}
+	stride := int(cf.linesize[0])
+	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[0])), stride*int(cf.height)), stride
 }
 
 // levelMeter tracks peak and mean-square of the program audio between snapshots.

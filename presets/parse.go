@@ -65,6 +65,12 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 	if len(p.Outputs) == 0 {
 		p.Outputs = nil // `outputs: []` and no outputs read the same
 	}
+	if len(p.Sources) == 0 {
+		p.Sources = nil
+	}
+	if len(p.Scenes) == 0 {
+		p.Scenes = nil
+	}
 	for i := range p.Outputs {
 		if p.Outputs[i].Name == "" {
 			p.Outputs[i].Name = "out" + strconv.Itoa(i+1)
@@ -72,6 +78,11 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 	}
 	if e := p.expand("source.input", &p.Source.Input); e != nil {
 		return nil, e
+	}
+	for i := range p.Sources {
+		if e := p.expand("sources["+strconv.Itoa(i)+"].input", &p.Sources[i].Input); e != nil {
+			return nil, e
+		}
 	}
 	for i := range p.Outputs {
 		if e := p.expand("outputs["+strconv.Itoa(i)+"].url", &p.Outputs[i].URL); e != nil {
@@ -312,6 +323,7 @@ func shorten(s string) string {
 type defaulter interface{ setDefaults() }
 
 func (o *OutputConfig) setDefaults() { *o = DefaultOutput() }
+func (s *SourceConfig) setDefaults() { *s = DefaultSource() }
 
 func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Error {
 	line := orig.Line

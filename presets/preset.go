@@ -3,6 +3,7 @@ package presets
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,9 @@ import (
 type Preset struct {
 	Name        string         `yaml:"name"`        // short name; defaults to the built-in name or the file's base name
 	Description string         `yaml:"description"` // one line for `studio presets list`
-	Source      SourceConfig   `yaml:"source"`
+	Source      SourceConfig   `yaml:"source"`      // the program's one source, when Sources is empty
+	Sources     []SourceConfig `yaml:"sources"`     // named sources for scenes; replaces Source
+	Scenes      []SceneConfig  `yaml:"scenes"`      // what goes on air; default one scene per source
 	Video       VideoConfig    `yaml:"video"`
 	Audio       AudioConfig    `yaml:"audio"`
 	Outputs     []OutputConfig `yaml:"outputs"`
@@ -21,12 +24,32 @@ type Preset struct {
 	lines map[string]int // dotted key path -> line of the key in File
 }
 
-// SourceConfig says where the program's media comes from.
+// SourceConfig says where media comes from.
 type SourceConfig struct {
+	Name  string `yaml:"name"`  // required in sources:, unique; the single source: is called "pattern" or "media"
 	Kind  string `yaml:"kind"`  // "testsrc" | "file" (file also covers network URLs); default "testsrc"
 	Input string `yaml:"input"` // path or URL for kind file; env-expanded; required by ValidateForRun
 	Loop  bool   `yaml:"loop"`  // restart a file input at its end
+
+	// Test pattern look (kind testsrc).
+	Pattern string `yaml:"pattern"` // testsrc2 (default; "" too), smptehdbars or color
+	Color   string `yaml:"color"`   // background for pattern color: #rrggbb or an FFmpeg colour name
+	Text    string `yaml:"text"`    // a caption drawn large in the middle, e.g. "Be right back"
+	ToneHz  int    `yaml:"tone_hz"` // sine tone frequency; 0 is silence; default 1000
 }
+
+// SceneConfig is one scene: for now a single source shown full frame
+// (layers and layouts come with compositing).
+type SceneConfig struct {
+	Name   string `yaml:"name"`   // shown in the console; unique
+	Source string `yaml:"source"` // a name from sources:
+}
+
+// Test pattern looks (SourceConfig.Pattern).
+var Patterns = []string{"testsrc2", "smptehdbars", "color"}
+
+// MaxScenes is how many scenes a preset may have: one per key 1-9.
+const MaxScenes = 9
 
 // VideoConfig is the H.264 encoding of the program video.
 type VideoConfig struct {
@@ -86,7 +109,7 @@ var (
 // starts from before reading the YAML.
 func Defaults() *Preset {
 	return &Preset{
-		Source: SourceConfig{Kind: KindTestsrc},
+		Source: DefaultSource(),
 		Video: VideoConfig{
 			Size:    Resolution{1280, 720},
 			FPS:     FrameRate{30, 1},
@@ -98,6 +121,43 @@ func Defaults() *Preset {
 		},
 		Audio: AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
 	}
+}
+
+// DefaultSource returns a SourceConfig with its defaults: the moving test
+// pattern with a 1 kHz tone.
+func DefaultSource() SourceConfig {
+	return SourceConfig{Kind: KindTestsrc, Pattern: "testsrc2", ToneHz: 1000}
+}
+
+// ProgramSources returns the sources the program runs: Sources, or the single
+// Source named after its kind ("pattern" or "media").
+func (p *Preset) ProgramSources() []SourceConfig {
+	if len(p.Sources) > 0 {
+		return p.Sources
+	}
+	s := p.Source
+	if s.Name == "" {
+		s.Name = "pattern"
+		if s.Kind == KindFile {
+			s.Name = "media"
+		}
+	}
+	return []SourceConfig{s}
+}
+
+// ProgramScenes returns the scenes: Scenes, or one per source named after it.
+func (p *Preset) ProgramScenes() []SceneConfig {
+	if len(p.Scenes) > 0 {
+		return p.Scenes
+	}
+	var out []SceneConfig
+	for _, s := range p.ProgramSources() {
+		if len(out) == MaxScenes {
+			break
+		}
+		out = append(out, SceneConfig{Name: s.Name, Source: s.Name})
+	}
+	return out
 }
 
 // DefaultOutput returns an OutputConfig with its defaults (no name, no URL).
@@ -140,17 +200,64 @@ func (p *Preset) ValidateForRun() error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if p.Source.Kind == KindFile && strings.TrimSpace(p.Source.Input) == "" {
+	if len(p.Sources) == 0 && p.Source.Kind == KindFile && strings.TrimSpace(p.Source.Input) == "" {
 		return p.errAt("source.input", "required when source.kind is file")
+	}
+	for i, s := range p.Sources {
+		if s.Kind == KindFile && strings.TrimSpace(s.Input) == "" {
+			return p.errAt("sources["+strconv.Itoa(i)+"].input", "required when kind is file")
+		}
 	}
 	return nil
 }
 
 func (p *Preset) validate() *Error {
-	switch p.Source.Kind {
-	case KindTestsrc, KindFile:
-	default:
-		return p.errAt("source.kind", "unknown kind %s (use %s or %s)", quote(p.Source.Kind), KindTestsrc, KindFile)
+	if e := p.checkSource("source", p.Source); e != nil {
+		return e
+	}
+	if len(p.Sources) > 0 {
+		// A source: section left at its defaults (as a marshalled preset
+		// writes it) is harmless; one that says something would be ignored.
+		if _, both := p.lines["source"]; both && p.Source != DefaultSource() {
+			return p.errAt("source", "use either source: (one source) or sources: (named sources for scenes), not both")
+		}
+	}
+	names := map[string]int{}
+	for i, s := range p.Sources {
+		key := "sources[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(s.Name) == "" {
+			return p.errAt(key+".name", "required: scenes refer to sources by name")
+		}
+		if j, dup := names[s.Name]; dup {
+			return p.errAt(key+".name", "duplicate name %s (also sources[%d])", quote(s.Name), j)
+		}
+		names[s.Name] = i
+		if e := p.checkSource(key, s); e != nil {
+			return e
+		}
+	}
+	if len(p.Scenes) > MaxScenes {
+		return p.errAt("scenes", "%d scenes; at most %d (one per key 1-%d)", len(p.Scenes), MaxScenes, MaxScenes)
+	}
+	scenes := map[string]int{}
+	for i, sc := range p.Scenes {
+		key := "scenes[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(sc.Name) == "" {
+			return p.errAt(key+".name", "required")
+		}
+		if j, dup := scenes[sc.Name]; dup {
+			return p.errAt(key+".name", "duplicate name %s (also scenes[%d])", quote(sc.Name), j)
+		}
+		scenes[sc.Name] = i
+		known := false
+		var list []string
+		for _, s := range p.ProgramSources() {
+			known = known || s.Name == sc.Source
+			list = append(list, s.Name)
+		}
+		if !known {
+			return p.errAt(key+".source", "unknown source %s (sources are: %s)", quote(sc.Source), strings.Join(list, ", "))
+		}
 	}
 
 	v := &p.Video
@@ -214,6 +321,31 @@ func (p *Preset) validate() *Error {
 	}
 	return nil
 }
+
+// checkSource validates one source's kind and test-pattern look.
+func (p *Preset) checkSource(key string, s SourceConfig) *Error {
+	switch s.Kind {
+	case KindTestsrc, KindFile:
+	default:
+		return p.errAt(key+".kind", "unknown kind %s (use %s or %s)", quote(s.Kind), KindTestsrc, KindFile)
+	}
+	if s.Pattern != "" && !contains(Patterns, s.Pattern) {
+		return p.errAt(key+".pattern", "unknown pattern %s (use one of %s)", quote(s.Pattern), strings.Join(Patterns, ", "))
+	}
+	if s.Color != "" && !colorRE.MatchString(s.Color) {
+		return p.errAt(key+".color", "%s is not a colour (use #rrggbb or a name such as navy)", quote(s.Color))
+	}
+	if s.ToneHz < 0 || s.ToneHz > 20000 {
+		return p.errAt(key+".tone_hz", "must be between 0 (silence) and 20000")
+	}
+	if strings.ContainsAny(s.Text, "\n\r") || len(s.Text) > 80 {
+		return p.errAt(key+".text", "one line of at most 80 characters")
+	}
+	return nil
+}
+
+// colorRE accepts what we pass to FFmpeg's colour parser safely: #rrggbb or a plain name.
+var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
 
 func (p *Preset) checkSize(key string, r Resolution) *Error {
 	if r.IsZero() {

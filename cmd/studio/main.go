@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes (DESIGN.md §5).
@@ -29,6 +30,7 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const rootHelp = `studio — a live broadcast console for the terminal
 
 Usage:
+  studio [--preset NAME|FILE] [--to URL]...    open the console (default preset: demo)
   studio run --preset NAME|FILE [--to URL]... [--record PATH] [--duration DUR]
              [--stats-json PATH|-] [--realtime=false] [--headless]
   studio relay INPUT [URL...] [--preset NAME|FILE] [--loop] [--record PATH]
@@ -40,6 +42,7 @@ INPUT is a media file, a URL FFmpeg can open (rtmp://, srt://, http(s)://)
 or testsrc. Run "studio COMMAND --help" for a command's flags and an example.
 
 Examples:
+  studio --to rtmp://127.0.0.1:1935/live/mystream
   studio run --preset demo --duration 10s --record demo.flv
   studio relay movie.mp4 rtmp://live.example.com/app/STREAMKEY --loop
 `
@@ -50,10 +53,8 @@ func main() {
 
 // run executes one command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		// The console arrives with the next issue; until then say what works.
-		fmt.Fprint(stderr, rootHelp)
-		return exitUsage
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
+		return exitCode(cmdConsole(args, stdout, stderr), stderr)
 	}
 	var err error
 	switch args[0] {

@@ -134,24 +134,14 @@ func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
 	if err := checkInput(input); err != nil {
 		return err
 	}
-	if input == "" && p.Source.Kind == "file" {
-		if err := checkInput(p.Source.Input); err != nil {
+	if input == "" {
+		if err := checkPresetInputs(p); err != nil {
 			return err
 		}
 	}
-	var dests []pipeline.Destination
-	for i, o := range p.Outputs {
-		name := o.Name
-		if name == "" {
-			name = fmt.Sprintf("out%d", i+1)
-		}
-		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs})
-	}
-	for _, u := range ef.to {
-		if err := checkDestination(u); err != nil {
-			return err
-		}
-		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs})
+	dests, err := buildDestinations(p, ef.to)
+	if err != nil {
+		return err
 	}
 	record := ef.record
 	if record == "" {
@@ -253,6 +243,40 @@ func checkInput(input string) error {
 		return usagef("input file %q cannot be read: %v (check its permissions)", input, err)
 	}
 	f.Close()
+	return nil
+}
+
+// buildDestinations lists the preset's outputs, then each --to URL (checked).
+func buildDestinations(p *presets.Preset, to []string) ([]pipeline.Destination, error) {
+	var dests []pipeline.Destination
+	for i, o := range p.Outputs {
+		name := o.Name
+		if name == "" {
+			name = fmt.Sprintf("out%d", i+1)
+		}
+		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs})
+	}
+	for _, u := range to {
+		if err := checkDestination(u); err != nil {
+			return nil, err
+		}
+		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs})
+	}
+	return dests, nil
+}
+
+// checkPresetInputs checks every file source of the preset.
+func checkPresetInputs(p *presets.Preset) error {
+	for _, sc := range p.ProgramSources() {
+		if sc.Kind == presets.KindFile && sc.Input == "" && len(p.Sources) > 0 {
+			return usagef("preset %s: source %q reads a file but names none (set its input:)", p.Name, sc.Name)
+		}
+		if sc.Kind == presets.KindFile {
+			if err := checkInput(sc.Input); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

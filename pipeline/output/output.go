@@ -69,16 +69,40 @@ type Output struct {
 	mu      sync.Mutex
 	lastErr string
 
+	// rebase, when set, moves the stream so its first packet is at rebaseTo.
+	rebase   bool
+	rebaseTo time.Duration
+	// kick cuts a reconnect wait short.
+	kick chan struct{}
+
 	done chan struct{}
 	err  error
 }
 
 // New makes an output; Start runs it. maskedURL must already be masked.
 func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Policy, logf func(string, ...any)) *Output {
-	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(queueLimit), policy: policy, logf: logf, done: make(chan struct{})}
+	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(queueLimit), policy: policy, logf: logf,
+		kick: make(chan struct{}, 1), done: make(chan struct{})}
 	o.state.Store(stats.StateConnecting)
 	return o
 }
+
+// RebaseTo makes the stream start at d: the first packet's timestamp
+// becomes d and the rest follow it. For outputs that join a running program
+// (going live or recording from the console). Call before Start.
+func (o *Output) RebaseTo(d time.Duration) { o.rebase, o.rebaseTo = true, d }
+
+// RetryNow cuts a wait between reconnect attempts short. It does nothing to
+// a live or stopped output.
+func (o *Output) RetryNow() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// State is the output's current state (stats.State*).
+func (o *Output) State() string { return o.state.Load().(string) }
 
 // Name is the output's name.
 func (o *Output) Name() string { return o.name }
@@ -141,6 +165,10 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 				o.reconnects.Add(1)
 			}
 			o.setState(stats.StateLive)
+			select { // a "retry now" asked for before this success is spent
+			case <-o.kick:
+			default:
+			}
 			o.queue.RequireKeyframe()
 			err = o.pump(ctx)
 			if err == nil {
@@ -172,6 +200,8 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		o.logf("%s: %v; retrying in %.1fs", o.name, err, wait.Seconds())
 		select {
 		case <-time.After(wait):
+		case <-o.kick:
+			o.logf("%s: retrying now", o.name)
 		case <-ctx.Done():
 			return nil
 		}
@@ -186,6 +216,12 @@ func (o *Output) pump(ctx context.Context) error {
 		p, ok := o.queue.Pop(ctx)
 		if !ok {
 			return nil
+		}
+		if o.rebase {
+			o.rebase = false
+			if sh, ok := o.sink.(shifter); ok {
+				sh.setShift(p.DTS - o.rebaseTo)
+			}
 		}
 		err := o.sink.Write(p)
 		if err == nil && p.Kind == media.Video {

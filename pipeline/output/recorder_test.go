@@ -333,3 +333,35 @@ func TestTaggerBodyAllocs(t *testing.T) {
 	require.Len(t, nalus, 4001)
 	require.True(t, strings.HasPrefix(string(nalus[0]), "\x65\x11"))
 }
+
+// An output that joins a running program (the console going live or
+// recording at 10 s) starts its stream near zero, timestamps in step.
+func TestOutputRebasesLateJoiner(t *testing.T) {
+	h, pkts := encodedStream(t, 40)
+	defer releaseAll(pkts)
+	const joinedAt = 10 * time.Second
+	for _, p := range pkts {
+		p.DTS += joinedAt
+		p.PTS += joinedAt
+	}
+	path := filepath.Join(t.TempDir(), "late.flv")
+	o := New("recording", path, &Recorder{Path: path}, 30*time.Second, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
+	o.RebaseTo(encode.StartOffset)
+	o.Start(context.Background(), h)
+	for _, p := range pkts {
+		p.Retain()
+		o.Push(p)
+	}
+	require.True(t, o.Stop(5*time.Second))
+	require.NoError(t, o.Err())
+
+	tags, err := readTags(t, path)
+	require.NoError(t, err)
+	require.Len(t, tags, 3+len(pkts))
+	shift := pkts[0].DTS - encode.StartOffset
+	require.Equal(t, uint32(encode.StartOffset/time.Millisecond), tags[3].TimestampMs, "first packet lands at the start offset")
+	for i, tag := range tags[3:] {
+		require.Equal(t, uint32((pkts[i].DTS-shift)/time.Millisecond), tag.TimestampMs, "tag %d", i+3)
+	}
+	requireProbedAV(t, path)
+}

@@ -36,12 +36,28 @@ func makeHeaderBodies(h media.StreamHeader) (headerBodies, error) {
 }
 
 // tagger turns packets into FLV tag bodies in one reused buffer.
-type tagger struct{ buf []byte }
+type tagger struct {
+	buf []byte
+	// shift is subtracted from every timestamp, so that an output that
+	// joins a running program starts near zero.
+	shift time.Duration
+}
+
+func (t *tagger) setShift(d time.Duration) { t.shift = d }
+
+// shifter is a sink whose timestamps can be moved to start near zero; both
+// sinks are, through their tagger.
+type shifter interface{ setShift(time.Duration) }
+
+var (
+	_ shifter = (*RTMP)(nil)
+	_ shifter = (*Recorder)(nil)
+)
 
 // body returns the tag type, timestamp (DTS, ms) and body of p; the body is
 // valid until the next call.
 func (t *tagger) body(p *media.Packet) (byte, uint32, []byte) {
-	ts := uint32(max(p.DTS, 0) / time.Millisecond)
+	ts := uint32(max(p.DTS-t.shift, 0) / time.Millisecond)
 	if p.Kind == media.Audio {
 		t.buf = flv.AppendAACFrame(t.buf[:0], p.Data)
 		return flv.TagAudio, ts, t.buf
@@ -53,3 +69,6 @@ func (t *tagger) body(p *media.Packet) (byte, uint32, []byte) {
 	t.buf = flv.AppendAVCFrame(t.buf[:0], p.Data, p.Key, cts)
 	return flv.TagVideo, ts, t.buf
 }
+
+func (r *RTMP) setShift(d time.Duration)     { r.tags.setShift(d) }
+func (r *Recorder) setShift(d time.Duration) { r.tags.setShift(d) }

@@ -322,3 +322,38 @@ func TestFitSize(t *testing.T) {
 		require.Equal(t, [2]int{tc.wantW, tc.wantH}, [2]int{w, h}, "%dx%d in %dx%d", tc.w, tc.h, tc.maxW, tc.maxH)
 	}
 }
+
+func TestTestPatternLooks(t *testing.T) {
+	f := Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1)}
+	// A caption with every character the filter-graph syntax treats specially.
+	look := PatternLook{Pattern: "color", Color: "#2040c0", Text: `It's 5:00, [live]; 100% \o/`, ToneHz: 0}
+	tp, err := NewTestPatternLook(f, look)
+	require.NoError(t, err)
+	defer tp.Close()
+	var sawVideo, sawAudio bool
+	for !sawVideo || !sawAudio {
+		fr, err := tp.Read()
+		require.NoError(t, err)
+		switch fr.Kind {
+		case media.Audio:
+			sawAudio = true
+			for _, v := range samples(fr.AV, 0) {
+				require.Zero(t, v, "tone_hz 0 is silence")
+			}
+		case media.Video:
+			sawVideo = true
+			// Top-left luma of #2040c0 (BT.601 limited): 16 + 0.257*32 + 0.504*64 + 0.098*192 ≈ 75.
+			y := fr.AV.Data()
+			plane, err := y.Bytes(1)
+			require.NoError(t, err)
+			require.InDelta(t, 75, int(plane[0]), 3)
+		}
+	}
+	for _, bad := range []PatternLook{{Pattern: "plasma"}} {
+		_, err := NewTestPatternLook(f, bad)
+		require.Error(t, err)
+	}
+	bars, err := NewTestPatternLook(f, PatternLook{Pattern: "smptehdbars", ToneHz: 440})
+	require.NoError(t, err)
+	bars.Close()
+}

@@ -14,14 +14,42 @@ const (
 	StateStopped      = "stopped"
 )
 
+// Source states.
+const (
+	SourceLive    = "live"    // on air and delivering frames
+	SourceStandby = "standby" // not in the active scene (paused)
+	SourceStalled = "stalled" // on air but late with frames
+	SourceError   = "error"   // failed; Error says why
+	SourceEnded   = "ended"   // the input ended
+)
+
 // Stats is one snapshot, built once a second.
 type Stats struct {
 	Time    time.Time `json:"time"`
 	UptimeS float64   `json:"uptime_s"`
 	Final   bool      `json:"final"`
+	Scene   string    `json:"scene"`
+	Scenes  []string  `json:"scenes"`
+	Sources []Source  `json:"sources"`
 	Video   Video     `json:"video"`
 	Audio   Audio     `json:"audio"`
 	Outputs []Output  `json:"outputs"`
+	Process Process   `json:"process"`
+}
+
+// Source is one input of the program.
+type Source struct {
+	Name  string  `json:"name"`
+	Kind  string  `json:"kind"`
+	State string  `json:"state"`
+	FPS   float64 `json:"fps"`
+	Error string  `json:"error"`
+}
+
+// Process is what the studio process itself uses.
+type Process struct {
+	CPUPercent float64 `json:"cpu_pct"` // of one core, over the last interval
+	RSSMB      float64 `json:"rss_mb"`
 }
 
 // Video describes the program video and its encoder.
@@ -41,6 +69,7 @@ type Audio struct {
 	SampleRate int           `json:"sample_rate"`
 	Channels   int           `json:"channels"`
 	Sources    []AudioSource `json:"sources"`
+	Master     AudioSource   `json:"master"`
 }
 
 // AudioSource is one audio input's level.
@@ -49,6 +78,7 @@ type AudioSource struct {
 	PeakDBFS float64 `json:"peak_dbfs"`
 	RMSDBFS  float64 `json:"rms_dbfs"`
 	Muted    bool    `json:"muted"`
+	GainDB   float64 `json:"gain_db"`
 }
 
 // Output is one destination (RTMP or recording). URL is always masked.

@@ -1,0 +1,216 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"studio/pipeline/encode"
+	"studio/pipeline/output"
+	"studio/pipeline/stats"
+	"studio/presets"
+)
+
+// The engine's live controls, used by the console. Every method is safe to
+// call from any goroutine, before or during Run; none waits on the network
+// except StopLive and StopRecording, which let queued media out (up to 5 s).
+
+// stopTimeout bounds how long stopping an output waits for its queue.
+const stopTimeout = 5 * time.Second
+
+// ErrNotLive is returned by StopLive and Reconnect when nothing is streaming.
+var ErrNotLive = errors.New("not live")
+
+// GoLive starts pushing to every destination of the run.
+func (e *Engine) GoLive() error {
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
+	if len(e.live) > 0 {
+		return errors.New("already live")
+	}
+	if len(e.cfg.Destinations) == 0 {
+		return ErrNoDestinations
+	}
+	for _, d := range e.cfg.Destinations {
+		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
+	}
+	e.publishOutputs()
+	return nil
+}
+
+// startOutput runs o on its own context; it joins the program where it
+// stands, so its stream is rebased to start near zero.
+func (e *Engine) startOutput(o *output.Output, d Destination, path string) *outputEntry {
+	ctx, cancel := context.WithCancel(e.outCtx)
+	o.RebaseTo(encode.StartOffset)
+	o.Start(ctx, e.header)
+	return &outputEntry{out: o, cancel: cancel, dest: d, path: path}
+}
+
+// Live says whether the destinations are started (whatever their state).
+func (e *Engine) Live() bool {
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
+	return len(e.live) > 0
+}
+
+// StopLive ends the streams cleanly: queued media is sent (up to 5 s), then
+// each publish is closed.
+func (e *Engine) StopLive() error {
+	e.ctlMu.Lock()
+	live := e.live
+	e.live = nil
+	e.publishOutputs()
+	e.ctlMu.Unlock()
+	if len(live) == 0 {
+		return ErrNotLive
+	}
+	outs := make([]*output.Output, len(live))
+	for i, l := range live {
+		outs[i] = l.out
+	}
+	stopOutputs(outs, stopTimeout, e.cfg.Logf)
+	for _, l := range live {
+		l.cancel()
+	}
+	return nil
+}
+
+// StartRecording starts a local FLV recording and returns its path: the
+// run's record path, or studio-DATE_TIME.flv in the working directory. An
+// existing file is never overwritten; a time is added to the name instead.
+func (e *Engine) StartRecording() (string, error) {
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
+	if e.recording != nil {
+		return "", errors.New("already recording")
+	}
+	path := freshRecordingPath(e.cfg.RecordPath, time.Now())
+	if dir := filepath.Dir(path); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("cannot record to %s: folder %s does not exist", path, dir)
+		}
+	}
+	e.recording = e.startOutput(e.newRecorder(path), Destination{}, path)
+	e.publishOutputs()
+	return path, nil
+}
+
+// freshRecordingPath picks a recording file name that does not exist yet.
+func freshRecordingPath(want string, now time.Time) string {
+	stamp := now.Format("2006-01-02_15-04-05")
+	if want == "" {
+		want = "studio-" + stamp + ".flv"
+	}
+	path := want
+	for i := 2; ; i++ {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return path
+		}
+		ext := filepath.Ext(want)
+		base := strings.TrimSuffix(want, ext)
+		if i == 2 {
+			path = base + "-" + stamp + ext
+		} else {
+			path = fmt.Sprintf("%s-%s-%d%s", base, stamp, i, ext)
+		}
+	}
+}
+
+// StopRecording finishes the recording (everything queued is written) and
+// returns its path and size.
+func (e *Engine) StopRecording() (string, int64, error) {
+	e.ctlMu.Lock()
+	rec := e.recording
+	e.recording = nil
+	e.publishOutputs()
+	e.ctlMu.Unlock()
+	if rec == nil {
+		return "", 0, errors.New("not recording")
+	}
+	stopOutputs([]*output.Output{rec.out}, stopTimeout, e.cfg.Logf)
+	rec.cancel()
+	<-rec.out.Done()
+	size := rec.out.Snapshot().BytesSent
+	if err := rec.out.Err(); err != nil {
+		return rec.path, size, fmt.Errorf("recording %s: %w", rec.path, err)
+	}
+	return rec.path, size, nil
+}
+
+// Reconnect retries every destination that is waiting to reconnect now, and
+// restarts the ones that failed.
+func (e *Engine) Reconnect() error {
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
+	if len(e.live) == 0 {
+		return ErrNotLive
+	}
+	for i, l := range e.live {
+		switch l.out.State() {
+		case stats.StateReconnecting:
+			l.out.RetryNow()
+		case stats.StateFailed:
+			l.cancel()
+			e.live[i] = e.startOutput(e.newRTMP(l.dest), l.dest, "")
+			e.cfg.Logf("%s: reconnecting", l.dest.Name)
+		}
+	}
+	e.publishOutputs()
+	return nil
+}
+
+// Destinations are the masked URLs GoLive pushes to.
+func (e *Engine) Destinations() []string {
+	var out []string
+	for _, d := range e.cfg.Destinations {
+		out = append(out, presets.MaskURL(d.URL))
+	}
+	return out
+}
+
+// Scenes are the scene names, in key order.
+func (e *Engine) Scenes() []string {
+	names := make([]string, len(e.src.scenes))
+	for i, sc := range e.src.scenes {
+		names[i] = sc.name
+	}
+	return names
+}
+
+// ActiveScene is the index of the scene on air.
+func (e *Engine) ActiveScene() int { return e.src.Active() }
+
+// SwitchScene puts scene i (0-based) on air with the next frame (a cut).
+func (e *Engine) SwitchScene(i int) error { return e.src.Switch(i) }
+
+// SetMute mutes a source, or the master (MasterName).
+func (e *Engine) SetMute(name string, muted bool) error { return e.src.setMute(name, muted) }
+
+// SetGain sets a source's or the master's gain in dB (clamped to MinGainDB..MaxGainDB).
+func (e *Engine) SetGain(name string, db float64) error { return e.src.setGain(name, db) }
+
+// Levels returns each source's level and then the master's since the last
+// call, for meters that refresh several times a second. dst is reused.
+func (e *Engine) Levels(dst []stats.AudioSource) []stats.AudioSource {
+	dst, master, _ := e.src.levels(dst, true)
+	return append(dst, master)
+}
+
+// SetPreview turns the preview picture on or off (off costs nothing).
+func (e *Engine) SetPreview(on bool) { e.previewOn.Store(on) }
+
+// Preview copies the newest preview picture into dst (reallocated if its
+// size differs; PreviewWidth wide, the program's aspect) and returns it with
+// a sequence number that changes with each new picture (0: none yet).
+func (e *Engine) Preview(dst *image.RGBA) (*image.RGBA, uint64) {
+	if e.prev == nil {
+		return dst, 0
+	}
+	return e.prev.copyTo(dst)
+}

@@ -1,0 +1,299 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asticode/go-astiav"
+
+	"studio/pipeline/media"
+	"studio/pipeline/source"
+	"studio/pipeline/stats"
+)
+
+// Gain limits for SetGain, in dB.
+const (
+	MinGainDB = -60.0
+	MaxGainDB = 20.0
+)
+
+// programSource is one named source with its fader and meters.
+type programSource struct {
+	name, kind string
+	src        source.Source
+
+	gainBits atomic.Uint64 // float64 dB
+	muted    atomic.Bool
+	frames   atomic.Int64 // video frames delivered
+	// statFrames is frames at the last stats line (stats goroutine only).
+	statFrames int64
+	state      atomic.Value // string
+	errMsg     atomic.Value // string
+
+	meterMu   sync.Mutex
+	statMeter levelMeter // taken by the once-a-second stats
+	liveMeter levelMeter // taken by the console's meters
+}
+
+func newProgramSource(name, kind string, src source.Source) *programSource {
+	ps := &programSource{name: name, kind: kind, src: src}
+	ps.state.Store(stats.SourceStandby)
+	ps.errMsg.Store("")
+	return ps
+}
+
+func (ps *programSource) gainDB() float64 { return math.Float64frombits(ps.gainBits.Load()) }
+
+// linear is the amplitude factor of a gain in dB (0 when muted).
+func linear(db float64, muted bool) float32 {
+	if muted {
+		return 0
+	}
+	return float32(math.Pow(10, db/20))
+}
+
+// sceneSwitcher is the program's source: it reads the active scene's source
+// and keeps the program timeline continuous across switches. Sources not on
+// air are paused (not read), which costs nothing while they wait.
+//
+// Audio and video are restamped separately so that each continues exactly
+// where the program left off (the next frame number, the next sample); a
+// source's own audio and video were within one frame of each other when it
+// went on air, so they stay so.
+type sceneSwitcher struct {
+	format  source.Format
+	sources []*programSource
+	scenes  []sceneRef
+
+	want   atomic.Int32 // scene asked for (any goroutine)
+	active int          // scene on air (Read's goroutine only)
+
+	// Restamping state (Read's goroutine only).
+	offV, offA       int64
+	nextV, nextA     int64
+	rebaseV, rebaseA bool
+
+	// Master fader.
+	masterGain  atomic.Uint64
+	masterMuted atomic.Bool
+	meterMu     sync.Mutex
+	masterStat  levelMeter
+	masterLive  levelMeter
+}
+
+// sceneRef is a scene and the index of its source.
+type sceneRef struct {
+	name string
+	src  int
+}
+
+func newSceneSwitcher(sources []*programSource, scenes []sceneRef) *sceneSwitcher {
+	w := &sceneSwitcher{format: sources[0].src.Format(), sources: sources, scenes: scenes}
+	w.sources[scenes[0].src].state.Store(stats.SourceLive)
+	return w
+}
+
+// Format implements source.Source.
+func (w *sceneSwitcher) Format() source.Format { return w.format }
+
+// CorruptPackets implements source.Source: the sum over every source.
+func (w *sceneSwitcher) CorruptPackets() int64 {
+	var n int64
+	for _, ps := range w.sources {
+		n += ps.src.CorruptPackets()
+	}
+	return n
+}
+
+// Close implements source.Source.
+func (w *sceneSwitcher) Close() {
+	for _, ps := range w.sources {
+		ps.src.Close()
+	}
+}
+
+// Switch asks for scene i; Read puts it on air with the next frame.
+func (w *sceneSwitcher) Switch(i int) error {
+	if i < 0 || i >= len(w.scenes) {
+		return fmt.Errorf("no scene %d (there are %d)", i+1, len(w.scenes))
+	}
+	w.want.Store(int32(i))
+	return nil
+}
+
+// Active is the scene on air (or asked for).
+func (w *sceneSwitcher) Active() int { return int(w.want.Load()) }
+
+// Read implements source.Source.
+func (w *sceneSwitcher) Read() (source.Frame, error) {
+	if want := int(w.want.Load()); want != w.active {
+		prev, next := w.sources[w.scenes[w.active].src], w.sources[w.scenes[want].src]
+		w.active = want
+		if prev != next {
+			if prev.state.Load() == stats.SourceLive {
+				prev.state.Store(stats.SourceStandby)
+			}
+			w.rebaseV, w.rebaseA = true, true
+		}
+	}
+	ps := w.sources[w.scenes[w.active].src]
+	fr, err := ps.src.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			ps.state.Store(stats.SourceEnded)
+		} else {
+			ps.state.Store(stats.SourceError)
+			ps.errMsg.Store(err.Error())
+		}
+		return fr, err
+	}
+	if st := ps.state.Load(); st != stats.SourceLive {
+		ps.state.Store(stats.SourceLive)
+	}
+	switch fr.Kind {
+	case media.Video:
+		if w.rebaseV {
+			w.offV, w.rebaseV = w.nextV-fr.PTS, false
+		}
+		fr.PTS += w.offV
+		w.nextV = fr.PTS + 1
+		ps.frames.Add(1)
+		if w.offV != 0 {
+			fr.AV.SetPts(fr.PTS)
+			tb := w.format.VideoTimeBase()
+			fr.Time = media.TicksToDuration(fr.PTS, tb.Num(), tb.Den())
+		}
+	case media.Audio:
+		if w.rebaseA {
+			w.offA, w.rebaseA = w.nextA-fr.PTS, false
+		}
+		fr.PTS += w.offA
+		w.nextA = fr.PTS + int64(fr.AV.NbSamples())
+		if w.offA != 0 {
+			fr.AV.SetPts(fr.PTS)
+			fr.Time = media.TicksToDuration(fr.PTS, 1, w.format.SampleRate)
+		}
+		if err := w.mix(ps, fr.AV); err != nil {
+			return fr, err
+		}
+	}
+	return fr, nil
+}
+
+// mix applies the source's fader and the master's to f in place and feeds
+// the meters: a source's meter reads after its gain and before its mute (a
+// muted microphone still shows that it hears you), the master's reads what
+// is encoded.
+func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
+	srcGain := linear(ps.gainDB(), false)
+	master := linear(math.Float64frombits(w.masterGain.Load()), w.masterMuted.Load())
+	if srcGain != 1 || ps.muted.Load() || master != 1 {
+		if err := makeWritable(f); err != nil {
+			return err
+		}
+	}
+	ch := w.format.Channels
+	if srcGain != 1 {
+		scale(f, ch, srcGain)
+	}
+	ps.meterMu.Lock()
+	ps.statMeter.add(f, ch)
+	ps.liveMeter.add(f, ch)
+	ps.meterMu.Unlock()
+	if total := master * linear(0, ps.muted.Load()); total != 1 {
+		scale(f, ch, total)
+	}
+	w.meterMu.Lock()
+	w.masterStat.add(f, ch)
+	w.masterLive.add(f, ch)
+	w.meterMu.Unlock()
+	return nil
+}
+
+// scale multiplies every sample of a planar-float frame by g.
+func scale(f *astiav.Frame, channels int, g float32) {
+	for c := 0; c < channels; c++ {
+		s := planarFloat(f, c)
+		for i := range s {
+			s[i] *= g
+		}
+	}
+}
+
+// find returns the source called name, or nil.
+func (w *sceneSwitcher) find(name string) *programSource {
+	for _, ps := range w.sources {
+		if ps.name == name {
+			return ps
+		}
+	}
+	return nil
+}
+
+// MasterName is the name SetMute and SetGain take for the master fader.
+const MasterName = "master"
+
+// setMute mutes or unmutes a source or the master.
+func (w *sceneSwitcher) setMute(name string, muted bool) error {
+	if name == MasterName {
+		w.masterMuted.Store(muted)
+		return nil
+	}
+	ps := w.find(name)
+	if ps == nil {
+		return fmt.Errorf("no audio source %q", name)
+	}
+	ps.muted.Store(muted)
+	return nil
+}
+
+// setGain sets a source's or the master's gain in dB, clamped to
+// MinGainDB..MaxGainDB.
+func (w *sceneSwitcher) setGain(name string, db float64) error {
+	if math.IsNaN(db) {
+		return errors.New("gain is not a number")
+	}
+	db = min(max(db, MinGainDB), MaxGainDB)
+	if name == MasterName {
+		w.masterGain.Store(math.Float64bits(db))
+		return nil
+	}
+	ps := w.find(name)
+	if ps == nil {
+		return fmt.Errorf("no audio source %q", name)
+	}
+	ps.gainBits.Store(math.Float64bits(db))
+	return nil
+}
+
+// levels reads (and resets) one pair of meters per source plus the master:
+// live for the console, or the stats ones.
+// measured is false when no audio reached the master since the last take.
+func (w *sceneSwitcher) levels(dst []stats.AudioSource, live bool) (_ []stats.AudioSource, master stats.AudioSource, measured bool) {
+	dst = dst[:0]
+	for _, ps := range w.sources {
+		ps.meterMu.Lock()
+		m := &ps.statMeter
+		if live {
+			m = &ps.liveMeter
+		}
+		peak, rms, _ := m.take()
+		ps.meterMu.Unlock()
+		dst = append(dst, stats.AudioSource{Name: ps.name, PeakDBFS: peak, RMSDBFS: rms,
+			Muted: ps.muted.Load(), GainDB: ps.gainDB()})
+	}
+	w.meterMu.Lock()
+	m := &w.masterStat
+	if live {
+		m = &w.masterLive
+	}
+	peak, rms, measured := m.take()
+	w.meterMu.Unlock()
+	master = stats.AudioSource{Name: MasterName, PeakDBFS: peak, RMSDBFS: rms,
+		Muted: w.masterMuted.Load(), GainDB: math.Float64frombits(w.masterGain.Load())}
+	return dst, master, measured
+}

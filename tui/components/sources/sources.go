@@ -1,0 +1,45 @@
+// Package sources is the console's source list: each source's kind, state
+// (live, standby, stalled, error, ended) and frame rate.
+package sources
+
+import (
+	"fmt"
+
+	"studio/pipeline/stats"
+	"studio/tui/common"
+)
+
+// View draws one row per source.
+func View(c *common.Context, list []stats.Source, selected int, focused bool, w, h int) []string {
+	var lines []string
+	for i, s := range list {
+		state := s.State
+		switch s.State {
+		case stats.SourceLive:
+			state = c.Styles.Good.Render(common.Fit(state, 8))
+		case stats.SourceStalled:
+			state = c.Styles.Warn.Render(common.Fit(state, 8))
+		case stats.SourceError, stats.SourceEnded:
+			state = c.Styles.Bad.Render(common.Fit(state, 8))
+		default:
+			state = c.Styles.Dim.Render(common.Fit(state, 8))
+		}
+		name := common.Fit(s.Name, 9)
+		if focused && i == selected {
+			name = c.Styles.Selected.Render(name)
+		}
+		fps := ""
+		if s.State == stats.SourceLive {
+			fps = fmt.Sprintf("%.1ffps", s.FPS)
+		}
+		row := "  " + name + " " + common.Fit(s.Kind, 8) + " " + state + " " + fps
+		if s.Error != "" && (s.State == stats.SourceError || s.State == stats.SourceStalled) {
+			row += " " + c.Styles.Bad.Render(s.Error)
+		}
+		lines = append(lines, row)
+	}
+	if len(lines) == 0 {
+		lines = append(lines, c.Styles.Dim.Render("starting…"))
+	}
+	return c.Panel("Sources", focused, w, h, lines)
+}

@@ -1,0 +1,39 @@
+package tui
+
+import (
+	"image"
+	"time"
+
+	"studio/pipeline/stats"
+)
+
+// StatsMsg carries the engine's once-a-second snapshot.
+type StatsMsg stats.Stats
+
+// LogMsg is a warning or error from the engine, already masked.
+type LogMsg struct {
+	Time  time.Time
+	Level string // "info", "warn" or "error"
+	Text  string
+}
+
+// EngineDoneMsg says the engine stopped (Err nil: the input ended).
+type EngineDoneMsg struct{ Err error }
+
+// tickMsg refreshes meters and preview, at most ten times a second.
+type tickMsg struct {
+	at      time.Time
+	levels  []stats.AudioSource
+	picture *image.RGBA
+	seq     uint64
+}
+
+// resultMsg is the outcome of a control call.
+type resultMsg struct {
+	action string // "live", "stop", "record", "stoprecord", "scene", "mute", "gain", "reconnect"
+	err    error
+	path   string
+	bytes  int64
+	scene  int
+	at     time.Time
+}

@@ -1,0 +1,702 @@
+package tui
+
+import (
+	"fmt"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"studio/pipeline/stats"
+	"studio/tui/common"
+	"studio/tui/components/header"
+	"studio/tui/components/logpane"
+	"studio/tui/components/mixer"
+	"studio/tui/components/outputs"
+	"studio/tui/components/preview"
+	"studio/tui/components/scenes"
+	"studio/tui/components/sources"
+)
+
+// TickInterval is how often meters and the preview refresh: the console
+// redraws at most ten times a second.
+const TickInterval = 100 * time.Millisecond
+
+// errorShownFor is how long an error stays in the header.
+const errorShownFor = 15 * time.Second
+
+// Panels that take the focus, in tab order.
+type panel int
+
+const (
+	panelScenes panel = iota
+	panelSources
+	panelMixer
+	panelOutputs
+	panelCount
+)
+
+var panelNames = [...]string{"Scenes", "Sources", "Audio", "Outputs"}
+
+// Model is the console's root model.
+type Model struct {
+	ctx  *common.Context
+	ctrl Controller
+	opts Options
+	keys KeyMap
+	help help.Model
+	now  func() time.Time
+
+	showHelp  bool
+	stats     stats.Stats
+	haveStats bool
+
+	live, goingLive bool
+	liveSince       time.Time
+	recording       bool
+	recSince        time.Time
+	recPath         string
+	engineDone      bool
+
+	activeScene int
+	sceneSel    int
+	sourceSel   int
+	outSel      int
+	focus       panel
+
+	mixer   mixer.Model
+	outputs outputs.Model
+	log     logpane.Model
+	lastErr string
+	errAt   time.Time
+
+	previewOn   bool
+	pic, spare  *image.RGBA
+	picSeq      uint64
+	renderer    preview.Renderer
+	picCache    string
+	picCacheKey [3]uint64
+
+	confirm *confirmation
+	quit    bool
+}
+
+// confirmation is a y/n question in the hint bar.
+type confirmation struct {
+	prompt string
+	yes    tea.Cmd
+	// force: a second ctrl+c quits at once.
+	force bool
+}
+
+// New makes the console for ctrl, drawing with the given colour profile
+// (termenv.TrueColor in a modern terminal; tests use Ascii).
+func New(ctrl Controller, opts Options, profile termenv.Profile) *Model {
+	ctx := common.NewContext(profile)
+	h := help.New()
+	h.Styles.ShortKey = ctx.Styles.Key
+	h.Styles.FullKey = ctx.Styles.Key
+	h.Styles.ShortDesc = ctx.Styles.Dim
+	h.Styles.FullDesc = ctx.Styles.Dim
+	h.Styles.ShortSeparator = ctx.Styles.Rule
+	h.Styles.FullSeparator = ctx.Styles.Rule
+	return &Model{ctx: ctx, ctrl: ctrl, opts: opts, keys: DefaultKeys, help: h, now: time.Now,
+		previewOn: opts.Preview, focus: panelScenes}
+}
+
+// SetClock replaces the clock (tests use a fixed one).
+func (m *Model) SetClock(now func() time.Time) { m.now = now }
+
+// Init starts the refresh tick and sets the preview.
+func (m *Model) Init() tea.Cmd {
+	ctrl, on := m.ctrl, m.previewOn
+	return tea.Batch(func() tea.Msg { ctrl.SetPreview(on); return nil }, m.tick())
+}
+
+// tick fetches meters and the picture off the event loop.
+func (m *Model) tick() tea.Cmd {
+	ctrl, on, spare := m.ctrl, m.previewOn, m.spare
+	m.spare = nil // lent to the command until its message comes back
+	return tea.Tick(TickInterval, func(at time.Time) tea.Msg {
+		msg := tickMsg{at: at, levels: ctrl.Levels(nil), picture: spare}
+		if on {
+			msg.picture, msg.seq = ctrl.Preview(spare)
+		}
+		return msg
+	})
+}
+
+// Quitting says whether the user asked to quit.
+func (m *Model) Quitting() bool { return m.quit }
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case StatsMsg:
+		m.onStats(stats.Stats(msg))
+		return m, nil
+	case LogMsg:
+		m.addLog(msg.Time, msg.Level, msg.Text)
+		return m, nil
+	case EngineDoneMsg:
+		m.engineDone = true
+		if msg.Err != nil {
+			m.addLog(m.now(), logpane.Error, "engine stopped: "+msg.Err.Error())
+		} else {
+			m.addLog(m.now(), logpane.Warn, "the program ended (input finished); press q to quit")
+		}
+		return m, nil
+	case tickMsg:
+		m.mixer.SetLevels(msg.levels, msg.at)
+		if msg.seq != 0 && msg.seq != m.picSeq {
+			m.spare, m.pic, m.picSeq = m.pic, msg.picture, msg.seq
+		} else {
+			m.spare = msg.picture
+		}
+		if m.quit {
+			return m, nil
+		}
+		return m, m.tick()
+	case resultMsg:
+		return m, m.onResult(msg)
+	case quitMsg:
+		m.quit = true
+		return m, tea.Quit
+	case tea.KeyMsg:
+		return m, m.onKey(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) onStats(s stats.Stats) {
+	prev := m.stats
+	m.stats, m.haveStats = s, true
+	m.outputs.Observe(s)
+	if s.Scene != "" {
+		for i, n := range s.Scenes {
+			if n == s.Scene && i != m.activeScene && prev.Scene != s.Scene {
+				m.activeScene = i
+			}
+		}
+	}
+	for _, src := range s.Sources {
+		if src.State == stats.SourceError && src.Error != "" && !sourceHadError(prev, src.Name) {
+			m.addLog(m.now(), logpane.Error, src.Name+": "+src.Error)
+		}
+	}
+}
+
+func sourceHadError(s stats.Stats, name string) bool {
+	for _, src := range s.Sources {
+		if src.Name == name && src.State == stats.SourceError {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) addLog(at time.Time, level, text string) {
+	m.log.Add(logpane.Entry{Time: at, Level: level, Text: text})
+	if level == logpane.Error {
+		m.lastErr, m.errAt = text, at
+	}
+}
+
+func (m *Model) onResult(r resultMsg) tea.Cmd {
+	if r.err != nil {
+		m.addLog(r.at, logpane.Error, resultVerb[r.action]+": "+r.err.Error())
+	}
+	switch r.action {
+	case "live":
+		m.goingLive = false
+		if r.err == nil {
+			m.live, m.liveSince = true, r.at
+			m.addLog(r.at, logpane.Info, "going live to "+m.destList())
+		}
+	case "stop":
+		if r.err == nil || !m.live {
+			m.live = false
+			m.addLog(r.at, logpane.Info, "stream stopped")
+			for _, d := range m.opts.Destinations {
+				m.outputs.Forget(d.Name)
+			}
+		}
+	case "record":
+		if r.err == nil {
+			m.recording, m.recSince, m.recPath = true, r.at, r.path
+			m.addLog(r.at, logpane.Info, "recording to "+r.path)
+		}
+	case "stoprecord":
+		m.recording = false
+		m.outputs.Forget("recording")
+		if r.path != "" {
+			m.addLog(r.at, logpane.Info, fmt.Sprintf("recording saved: %s (%s)", r.path, outputs.FormatBytes(r.bytes)))
+		}
+	case "reconnect":
+		if r.err == nil {
+			m.addLog(r.at, logpane.Info, "reconnecting now")
+		}
+	}
+	return nil
+}
+
+var resultVerb = map[string]string{
+	"live": "go live", "stop": "stop streaming", "record": "record", "stoprecord": "stop recording",
+	"scene": "switch scene", "mute": "mute", "gain": "gain", "reconnect": "reconnect",
+}
+
+func (m *Model) destList() string {
+	var urls []string
+	for _, d := range m.opts.Destinations {
+		urls = append(urls, d.URL)
+	}
+	return strings.Join(urls, ", ")
+}
+
+// call runs a control call off the event loop and reports its result.
+func (m *Model) call(action string, f func(r *resultMsg) error) tea.Cmd {
+	now := m.now
+	return func() tea.Msg {
+		r := resultMsg{action: action}
+		r.err = f(&r)
+		r.at = now()
+		return r
+	}
+}
+
+func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
+	if c := m.confirm; c != nil {
+		switch {
+		case key.Matches(k, m.keys.Yes):
+			m.confirm = nil
+			return c.yes
+		case k.String() == "ctrl+c" && c.force:
+			m.quit = true
+			return tea.Quit
+		case key.Matches(k, m.keys.No), key.Matches(k, m.keys.Quit):
+			m.confirm = nil
+		}
+		return nil
+	}
+	if m.showHelp && !key.Matches(k, m.keys.Quit) {
+		if key.Matches(k, m.keys.Help) || k.String() == "esc" {
+			m.showHelp = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		if m.live || m.recording {
+			what := "streaming"
+			switch {
+			case m.live && m.recording:
+				what = "streaming and recording"
+			case m.recording:
+				what = "recording"
+			}
+			m.confirm = &confirmation{prompt: "Stop " + what + " and quit? (y/n)", yes: m.quitCmd(), force: k.String() == "ctrl+c"}
+			return nil
+		}
+		return m.quitCmd()
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = true
+	case key.Matches(k, m.keys.Live):
+		return m.toggleLive()
+	case key.Matches(k, m.keys.Record):
+		return m.toggleRecord()
+	case key.Matches(k, m.keys.Scene):
+		return m.switchScene(int(k.Runes[0] - '1'))
+	case key.Matches(k, m.keys.Enter):
+		if m.focus == panelScenes {
+			return m.switchScene(m.sceneSel)
+		}
+	case key.Matches(k, m.keys.Next), key.Matches(k, m.keys.Right):
+		m.focus = (m.focus + 1) % panelCount
+	case key.Matches(k, m.keys.Prev), key.Matches(k, m.keys.Left):
+		m.focus = (m.focus + panelCount - 1) % panelCount
+	case key.Matches(k, m.keys.Up):
+		m.move(-1)
+	case key.Matches(k, m.keys.Down):
+		m.move(1)
+	case key.Matches(k, m.keys.Mute):
+		return m.toggleMute()
+	case key.Matches(k, m.keys.GainUp):
+		return m.changeGain(1)
+	case key.Matches(k, m.keys.GainDown):
+		return m.changeGain(-1)
+	case key.Matches(k, m.keys.Preview):
+		m.previewOn = !m.previewOn
+		on, ctrl := m.previewOn, m.ctrl
+		return func() tea.Msg { ctrl.SetPreview(on); return nil }
+	case key.Matches(k, m.keys.Reconnect):
+		if !m.live {
+			m.addLog(m.now(), logpane.Warn, "not live: nothing to reconnect (press s to go live)")
+			return nil
+		}
+		return m.call("reconnect", func(*resultMsg) error { return m.ctrl.Reconnect() })
+	}
+	return nil
+}
+
+// quitMsg asks the console to end; the command line then stops the engine
+// cleanly (streams drained, recording closed).
+type quitMsg struct{}
+
+func (m *Model) quitCmd() tea.Cmd {
+	return func() tea.Msg { return quitMsg{} }
+}
+
+func (m *Model) toggleLive() tea.Cmd {
+	ctrl := m.ctrl
+	switch {
+	case m.engineDone:
+		m.addLog(m.now(), logpane.Warn, "the program has stopped; restart studio to go live")
+		return nil
+	case m.live:
+		m.confirm = &confirmation{prompt: "Stop streaming? (y/n)",
+			yes: m.call("stop", func(*resultMsg) error { return ctrl.StopLive() })}
+		return nil
+	case m.goingLive:
+		return nil
+	case len(m.opts.Destinations) == 0:
+		m.addLog(m.now(), logpane.Warn, "no destination: start studio with --to rtmp://HOST/APP/KEY, or add outputs: to the preset")
+		if m.recording {
+			return nil
+		}
+		m.confirm = &confirmation{prompt: "No destination to go live to. Record locally instead? (y/n)", yes: m.startRecording()}
+		return nil
+	}
+	m.goingLive = true
+	return m.call("live", func(*resultMsg) error { return ctrl.GoLive() })
+}
+
+func (m *Model) startRecording() tea.Cmd {
+	ctrl := m.ctrl
+	return m.call("record", func(r *resultMsg) (err error) {
+		r.path, err = ctrl.StartRecording()
+		return err
+	})
+}
+
+func (m *Model) toggleRecord() tea.Cmd {
+	if m.recording {
+		ctrl := m.ctrl
+		return m.call("stoprecord", func(r *resultMsg) (err error) {
+			r.path, r.bytes, err = ctrl.StopRecording()
+			return err
+		})
+	}
+	if m.engineDone {
+		m.addLog(m.now(), logpane.Warn, "the program has stopped; restart studio to record")
+		return nil
+	}
+	return m.startRecording()
+}
+
+func (m *Model) switchScene(i int) tea.Cmd {
+	if i < 0 || i >= len(m.opts.Scenes) {
+		return nil
+	}
+	m.activeScene, m.sceneSel = i, i
+	ctrl := m.ctrl
+	return m.call("scene", func(*resultMsg) error { return ctrl.SwitchScene(i) })
+}
+
+func (m *Model) move(d int) {
+	switch m.focus {
+	case panelScenes:
+		m.sceneSel = clamp(m.sceneSel+d, 0, len(m.opts.Scenes)-1)
+	case panelSources:
+		m.sourceSel = clamp(m.sourceSel+d, 0, len(m.stats.Sources)-1)
+		// The mixer follows: m and +/- act on the source under the cursor.
+		if m.sourceSel < len(m.stats.Sources) {
+			for i, r := range m.mixer.Rows {
+				if r.Name == m.stats.Sources[m.sourceSel].Name {
+					m.mixer.Selected = i
+				}
+			}
+		}
+	case panelMixer:
+		m.mixer.Move(d)
+	case panelOutputs:
+		m.outSel = clamp(m.outSel+d, 0, len(m.opts.Destinations)-1)
+	}
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+func (m *Model) toggleMute() tea.Cmd {
+	i := m.mixer.Selected
+	if i < 0 || i >= len(m.mixer.Rows) {
+		return nil
+	}
+	r := &m.mixer.Rows[i]
+	r.Muted = !r.Muted
+	name, muted, ctrl := r.Name, r.Muted, m.ctrl
+	return m.call("mute", func(*resultMsg) error { return ctrl.SetMute(name, muted) })
+}
+
+func (m *Model) changeGain(d float64) tea.Cmd {
+	i := m.mixer.Selected
+	if i < 0 || i >= len(m.mixer.Rows) {
+		return nil
+	}
+	r := &m.mixer.Rows[i]
+	r.GainDB = min(max(r.GainDB+d, -60), 20)
+	name, db, ctrl := r.Name, r.GainDB, m.ctrl
+	return m.call("gain", func(*resultMsg) error { return ctrl.SetGain(name, db) })
+}
+
+// State is the header state now.
+func (m *Model) State() string {
+	if m.engineDone {
+		return header.Stopped
+	}
+	if !m.live {
+		return header.Ready
+	}
+	var live, waiting, failed, connecting int
+	for _, o := range m.liveOutputs() {
+		switch o.State {
+		case stats.StateLive:
+			live++
+		case stats.StateReconnecting:
+			waiting++
+		case stats.StateConnecting:
+			connecting++
+		case stats.StateFailed:
+			failed++
+		}
+	}
+	switch {
+	case live > 0 && waiting == 0:
+		return header.Live
+	case waiting > 0:
+		return header.Reconnecting
+	case connecting > 0 || live+failed == 0:
+		return header.Connecting
+	}
+	return header.Failed
+}
+
+// liveOutputs are the stream outputs of the latest stats.
+func (m *Model) liveOutputs() []stats.Output {
+	var out []stats.Output
+	for _, o := range m.stats.Outputs {
+		if o.Name != "recording" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (m *Model) recordingOutput() (stats.Output, bool) {
+	for _, o := range m.stats.Outputs {
+		if o.Name == "recording" {
+			return o, true
+		}
+	}
+	return stats.Output{}, false
+}
+
+func (m *Model) headerError() string {
+	if m.live {
+		for _, o := range m.liveOutputs() {
+			if (o.State == stats.StateFailed || o.State == stats.StateReconnecting) && o.LastError != "" {
+				return o.Name + ": " + o.LastError
+			}
+		}
+	}
+	if m.lastErr != "" && m.now().Sub(m.errAt) < errorShownFor {
+		return m.lastErr
+	}
+	return ""
+}
+
+func clock(d time.Duration) string {
+	d = max(d, 0).Truncate(time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
+// View implements tea.Model.
+func (m *Model) View() string {
+	w, h := m.ctx.Width, m.ctx.Height
+	if w <= 0 || h <= 0 {
+		return "starting studio…"
+	}
+	now := m.now()
+	info := header.Info{Preset: m.opts.Preset, State: m.State(), CPU: -1, Error: m.headerError()}
+	if info.State == header.Live {
+		info.LiveFor = clock(now.Sub(m.liveSince))
+	}
+	if m.recording {
+		info.Recording, info.RecFor = true, clock(now.Sub(m.recSince))
+	}
+	if m.activeScene < len(m.opts.Scenes) {
+		info.Scene = m.opts.Scenes[m.activeScene]
+	}
+	if m.haveStats {
+		info.CPU = m.stats.Process.CPUPercent
+	}
+	lines := make([]string, 0, h)
+	lines = append(lines, header.View(m.ctx, info, w))
+	if h > 2 {
+		lines = append(lines, m.body(w, h-2)...)
+	}
+	if h > 1 {
+		lines = append(lines, m.hintBar(w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) hintBar(w int) string {
+	if m.confirm != nil {
+		return common.Fit(m.ctx.Styles.Prompt.Render(" "+m.confirm.prompt+" "), w)
+	}
+	if m.showHelp {
+		return common.Fit(m.ctx.Styles.Dim.Render(" ? or esc closes help"), w)
+	}
+	return common.Fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w)
+}
+
+// body lays the panels out in w×h. Wide terminals put the preview beside a
+// column of scenes, sources and audio; outputs and the log run full width
+// below. Short terminals drop the log first, then sources, then scenes;
+// narrow ones drop the preview. Every line is exactly w wide.
+func (m *Model) body(w, h int) []string {
+	if m.showHelp {
+		return common.Block(strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n"), w, h)
+	}
+	scenesH := len(m.opts.Scenes) + 1
+	sourcesH := max(len(m.stats.Sources), 1) + 1
+	mixerH := m.mixer.Height()
+	rows := m.outputRows()
+	outputsH := max(len(rows), 1) + 2
+	showScenes, showSources := true, true
+	colH := func() int {
+		n := mixerH
+		if showScenes {
+			n += scenesH
+		}
+		if showSources {
+			n += sourcesH
+		}
+		return n
+	}
+	const logMin = 3
+	if colH()+outputsH > h {
+		showSources = false
+	}
+	if colH()+outputsH > h {
+		showScenes = false
+	}
+	if colH()+outputsH > h {
+		mixerH = max(h-outputsH, 2)
+		outputsH = min(outputsH, h-mixerH)
+	}
+	topH := colH()
+	logH := h - topH - outputsH
+	if logH < logMin {
+		logH = 0
+	}
+
+	var top []string
+	if m.previewOn && w >= 70 {
+		rightW := clamp(w/2+4, 40, 64)
+		leftW := w - rightW - 1
+		iw, ih := 16, 9
+		if m.pic != nil {
+			iw, ih = m.pic.Rect.Dx(), m.pic.Rect.Dy()
+		}
+		_, ph := preview.Fit(iw, ih, leftW, h)
+		want := (ph+1)/2 + 1
+		if extra := want - topH; extra > 0 && logH > 0 {
+			grow := min(extra, logH-logMin)
+			topH += grow
+			logH -= grow
+		}
+		top = common.SideBySide(1, m.previewPanel(leftW, topH), m.column(rightW, topH, showScenes, showSources, mixerH))
+	} else {
+		top = m.column(w, topH, showScenes, showSources, mixerH)
+	}
+	out := append(top, m.outputsPanel(rows, w, outputsH)...)
+	if logH > 0 {
+		out = append(out, m.log.View(m.ctx, w, h-len(out))...)
+	}
+	return common.Block(out, w, h)
+}
+
+func (m *Model) column(w, h int, showScenes, showSources bool, mixerH int) []string {
+	var col []string
+	if showScenes {
+		col = append(col, scenes.View(m.ctx, m.opts.Scenes, m.activeScene, m.sceneSel, m.focus == panelScenes, w, len(m.opts.Scenes)+1)...)
+	}
+	if showSources {
+		col = append(col, sources.View(m.ctx, m.stats.Sources, m.sourceSel, m.focus == panelSources, w, max(len(m.stats.Sources), 1)+1)...)
+	}
+	col = append(col, m.mixer.View(m.ctx, w, mixerH, m.focus == panelMixer)...)
+	return common.Block(col, w, h)
+}
+
+func (m *Model) previewPanel(w, h int) []string {
+	title := "Program"
+	if m.haveStats {
+		title = fmt.Sprintf("Program %dx%d %.0f fps", m.stats.Video.Width, m.stats.Video.Height, m.stats.Video.FPS)
+	}
+	var body []string
+	if m.pic == nil {
+		body = []string{m.ctx.Styles.Dim.Render("waiting for the picture…")}
+	} else {
+		key := [3]uint64{m.picSeq, uint64(w), uint64(h)}
+		if key != m.picCacheKey {
+			m.picCache = m.renderer.Render(m.pic, w, h-1, m.ctx.Profile)
+			m.picCacheKey = key
+		}
+		body = strings.Split(m.picCache, "\n")
+	}
+	return m.ctx.Panel(title, false, w, h, body)
+}
+
+func (m *Model) outputRows() []outputs.Row {
+	var rows []outputs.Row
+	if !m.live {
+		for _, d := range m.opts.Destinations {
+			rows = append(rows, outputs.Row{Out: stats.Output{Name: d.Name, URL: d.URL}, Idle: true})
+		}
+		return rows
+	}
+	got := map[string]stats.Output{}
+	for _, o := range m.liveOutputs() {
+		got[o.Name] = o
+	}
+	for _, d := range m.opts.Destinations {
+		o, ok := got[d.Name]
+		if !ok {
+			o = stats.Output{Name: d.Name, URL: d.URL, State: stats.StateConnecting}
+		}
+		rows = append(rows, outputs.Row{Out: o})
+	}
+	return rows
+}
+
+func (m *Model) outputsPanel(rows []outputs.Row, w, h int) []string {
+	rec := outputs.Recording{On: m.recording, Path: m.recPath}
+	if m.recording {
+		rec.Elapsed = clock(m.now().Sub(m.recSince))
+		if o, ok := m.recordingOutput(); ok {
+			rec.Bytes, rec.State = o.BytesSent, o.State
+		}
+	}
+	return m.outputs.View(m.ctx, rows, rec, m.outSel, m.focus == panelOutputs, w, h)
+}
+
+// Focus names the focused panel (for tests and the help line).
+func (m *Model) Focus() string { return panelNames[m.focus] }

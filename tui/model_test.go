@@ -1,0 +1,396 @@
+package tui
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+	"github.com/stretchr/testify/require"
+
+	"studio/pipeline/stats"
+)
+
+// fakeController records calls and answers like the engine.
+type fakeController struct {
+	mu      sync.Mutex
+	calls   []string
+	liveErr error
+	pic     *image.RGBA
+	levels  []stats.AudioSource
+	preview bool
+}
+
+func (f *fakeController) record(c string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, c)
+	f.mu.Unlock()
+}
+
+func (f *fakeController) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeController) GoLive() error   { f.record("GoLive"); return f.liveErr }
+func (f *fakeController) StopLive() error { f.record("StopLive"); return nil }
+func (f *fakeController) StartRecording() (string, error) {
+	f.record("StartRecording")
+	return "studio-2026-11-22_10-00-00.flv", nil
+}
+func (f *fakeController) StopRecording() (string, int64, error) {
+	f.record("StopRecording")
+	return "studio-2026-11-22_10-00-00.flv", 12_900_000, nil
+}
+func (f *fakeController) Reconnect() error { f.record("Reconnect"); return nil }
+func (f *fakeController) SwitchScene(i int) error {
+	f.record("SwitchScene " + string(rune('0'+i)))
+	return nil
+}
+func (f *fakeController) SetMute(s string, m bool) error {
+	if m {
+		f.record("Mute " + s)
+	} else {
+		f.record("Unmute " + s)
+	}
+	return nil
+}
+func (f *fakeController) SetGain(s string, db float64) error {
+	f.record("Gain " + s + " " + strconv.FormatFloat(db, 'f', -1, 64))
+	return nil
+}
+func (f *fakeController) SetPreview(on bool) {
+	f.mu.Lock()
+	f.preview = on
+	f.mu.Unlock()
+	f.record("SetPreview " + map[bool]string{true: "on", false: "off"}[on])
+}
+func (f *fakeController) Preview(dst *image.RGBA) (*image.RGBA, uint64) {
+	if f.pic == nil {
+		return dst, 0
+	}
+	return f.pic, 1
+}
+func (f *fakeController) Levels(dst []stats.AudioSource) []stats.AudioSource {
+	return append(dst[:0], f.levels...)
+}
+
+// colourBars is a 256x144 picture of eight vertical bars.
+func colourBars() *image.RGBA {
+	bars := []color.RGBA{{255, 255, 255, 255}, {255, 255, 0, 255}, {0, 255, 255, 255}, {0, 255, 0, 255},
+		{255, 0, 255, 255}, {255, 0, 0, 255}, {0, 0, 255, 255}, {0, 0, 0, 255}}
+	img := image.NewRGBA(image.Rect(0, 0, 256, 144))
+	for y := 0; y < 144; y++ {
+		for x := 0; x < 256; x++ {
+			img.SetRGBA(x, y, bars[x/32])
+		}
+	}
+	return img
+}
+
+var testLevels = []stats.AudioSource{
+	{Name: "pattern", PeakDBFS: -6, RMSDBFS: -12},
+	{Name: "mic", PeakDBFS: -30, RMSDBFS: -36, Muted: true, GainDB: -3},
+	{Name: "master", PeakDBFS: -6, RMSDBFS: -12},
+}
+
+// fixedClock is a clock tests move by hand.
+type fixedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fixedClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fixedClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func newTestModel(dests int) (*Model, *fakeController, *fixedClock) {
+	f := &fakeController{pic: colourBars(), levels: testLevels}
+	opts := Options{Preset: "demo", Scenes: []string{"Live", "Bars", "BRB"}, Preview: true}
+	for i := 0; i < dests; i++ {
+		opts.Destinations = append(opts.Destinations, Destination{Name: "out" + string(rune('1'+i)), URL: "rtmp://127.0.0.1:1935/live/****"})
+	}
+	m := New(f, opts, termenv.Ascii)
+	clk := &fixedClock{t: t0}
+	m.SetClock(clk.now)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return m, f, clk
+}
+
+// run feeds msg to the model and runs the commands it returns (and theirs),
+// skipping the refresh tick.
+func run(m *Model, msg tea.Msg) {
+	queue := []tea.Msg{msg}
+	for len(queue) > 0 {
+		msg, queue = queue[0], queue[1:]
+		_, cmd := m.Update(msg)
+		queue = append(queue, runCmd(cmd)...)
+	}
+}
+
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, runCmd(c)...)
+		}
+		return out
+	case tickMsg, tea.QuitMsg:
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		var msg tea.KeyMsg
+		switch k {
+		case "tab":
+			msg = tea.KeyMsg{Type: tea.KeyTab}
+		case "shift+tab":
+			msg = tea.KeyMsg{Type: tea.KeyShiftTab}
+		case "up":
+			msg = tea.KeyMsg{Type: tea.KeyUp}
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
+		case "enter":
+			msg = tea.KeyMsg{Type: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		case "ctrl+c":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlC}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		run(m, msg)
+	}
+}
+
+func liveStats(state, lastErr string) StatsMsg {
+	return StatsMsg{
+		Scene: "Live", Scenes: []string{"Live", "Bars", "BRB"},
+		Sources: []stats.Source{{Name: "pattern", Kind: "testsrc", State: "live", FPS: 30},
+			{Name: "mic", Kind: "file", State: "standby"}},
+		Video:   stats.Video{Width: 1280, Height: 720, FPS: 30, FramesEncoded: 900, EncodeMs: 4.6, BitrateKbps: 2480},
+		Outputs: []stats.Output{{Name: "out1", URL: "rtmp://127.0.0.1:1935/live/****", State: state, BitrateKbps: 2650, BytesSent: 9_900_000, FramesSent: 880, FramesDropped: 20, QueueMs: 40, Congestion: 0.01, Reconnects: 1, LastError: lastErr}},
+		Process: stats.Process{CPUPercent: 38.4, RSSMB: 120},
+	}
+}
+
+func TestKeysDriveTheController(t *testing.T) {
+	m, f, clk := newTestModel(1)
+	run(m, liveStats("", ""))
+	require.Equal(t, "READY", m.State())
+
+	press(m, "s")
+	require.Equal(t, []string{"GoLive"}, f.Calls())
+	require.True(t, m.live)
+	require.Equal(t, "CONNECTING", m.State(), "live asked, the server not answered yet")
+	run(m, liveStats(stats.StateLive, ""))
+	require.Equal(t, "LIVE", m.State())
+	clk.add(65 * time.Second)
+	require.Contains(t, m.View(), "LIVE 00:01:05")
+
+	// Stopping asks first; n keeps streaming.
+	press(m, "s")
+	require.Contains(t, m.View(), "Stop streaming? (y/n)")
+	press(m, "n")
+	require.NotContains(t, m.View(), "Stop streaming?")
+	require.Equal(t, []string{"GoLive"}, f.Calls())
+
+	press(m, "r")
+	require.True(t, m.recording)
+	require.Contains(t, m.View(), "REC 00:00:00")
+	press(m, "2")
+	require.Contains(t, m.View(), "scene Bars")
+	press(m, "9") // there is no scene 9
+	press(m, "tab", "tab")
+	require.Equal(t, "Audio", m.Focus())
+	run(m, tickMsg{at: clk.now(), levels: testLevels})
+	press(m, "m", "+", "+", "down", "-", "m")
+	press(m, "p")
+	press(m, "c")
+	press(m, "shift+tab", "shift+tab", "down", "enter")
+	require.Equal(t, "Scenes", m.Focus())
+
+	press(m, "r")
+	require.False(t, m.recording)
+	require.Contains(t, m.View(), "recording saved: studio-2026-11-22_10-00-00.flv (12.3 MB)")
+	press(m, "s", "y")
+	require.False(t, m.live)
+	require.Equal(t, "READY", m.State())
+
+	require.Equal(t, []string{"GoLive", "StartRecording", "SwitchScene 1",
+		"Mute pattern", "Gain pattern 1", "Gain pattern 2", "Gain mic -4", "Unmute mic",
+		"SetPreview off", "Reconnect", "SwitchScene 2", "StopRecording", "StopLive"}, f.Calls())
+}
+
+func TestQuitAsksWhileLive(t *testing.T) {
+	m, f, _ := newTestModel(1)
+	press(m, "q")
+	require.True(t, m.Quitting(), "nothing live: q quits at once")
+
+	m, f, _ = newTestModel(1)
+	press(m, "s")
+	press(m, "q")
+	require.False(t, m.Quitting())
+	require.Contains(t, m.View(), "Stop streaming and quit? (y/n)")
+	press(m, "n")
+	require.False(t, m.Quitting())
+	press(m, "q", "y")
+	require.True(t, m.Quitting())
+	require.Equal(t, []string{"GoLive"}, f.Calls(), "the command line stops the engine after the console")
+
+	// ctrl+c twice forces.
+	m, _, _ = newTestModel(1)
+	press(m, "r", "ctrl+c")
+	require.Contains(t, m.View(), "Stop recording and quit? (y/n)")
+	require.False(t, m.Quitting())
+	press(m, "ctrl+c")
+	require.True(t, m.Quitting())
+}
+
+func TestNoDestinationOffersRecording(t *testing.T) {
+	m, f, _ := newTestModel(0)
+	press(m, "s")
+	v := m.View()
+	require.Contains(t, v, "Record locally instead? (y/n)")
+	require.Contains(t, v, "--to rtmp://HOST/APP/KEY")
+	press(m, "y")
+	require.Equal(t, []string{"StartRecording"}, f.Calls())
+	require.True(t, m.recording)
+}
+
+func TestEngineErrorsReachHeaderAndLog(t *testing.T) {
+	m, f, clk := newTestModel(1)
+	f.liveErr = errors.New("out1: connection refused by 127.0.0.1:1935 (is the RTMP server running on that port?)")
+	press(m, "s")
+	require.False(t, m.live)
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	require.Contains(t, lines[0], "go live: out1: connection refused", "the header shows the error")
+	require.Contains(t, v, "10:00:00 go live: out1: connection refused")
+
+	clk.add(errorShownFor + time.Second)
+	require.NotContains(t, strings.Split(m.View(), "\n")[0], "connection refused", "the header forgets old errors; the log keeps them")
+
+	run(m, EngineDoneMsg{Err: errors.New("source: test pattern video: boom")})
+	require.Equal(t, "STOPPED", m.State())
+	require.Contains(t, m.View(), "engine stopped: source: test pattern video: boom")
+	press(m, "s")
+	require.Contains(t, m.View(), "the program has stopped")
+}
+
+// Every size draws exactly its width and height: panels are dropped, never
+// wrapped.
+func TestLayoutFitsEverySize(t *testing.T) {
+	for _, preview := range []bool{true, false} {
+		for _, sz := range [][2]int{{30, 8}, {40, 12}, {60, 20}, {80, 24}, {100, 30}, {120, 40}, {200, 60}, {80, 10}} {
+			m, _, _ := newTestModel(2)
+			m.previewOn = preview
+			run(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			run(m, liveStats(stats.StateLive, ""))
+			run(m, tickMsg{at: t0, levels: testLevels, picture: colourBars(), seq: 1})
+			press(m, "s")
+			lines := strings.Split(m.View(), "\n")
+			require.Len(t, lines, sz[1], "%v preview %v", sz, preview)
+			for i, l := range lines {
+				require.Equal(t, sz[0], ansi.StringWidth(l), "%v preview %v line %d: %q", sz, preview, i, l)
+			}
+			v := m.View()
+			require.Contains(t, lines[0], "LIVE")
+			if sz[1] >= 12 {
+				require.Contains(t, v, "Audio", "%v", sz)
+				require.Contains(t, v, "Outputs", "%v", sz)
+			}
+			if sz[0] >= 80 && sz[1] >= 24 {
+				require.Contains(t, v, "Scenes")
+				require.Contains(t, v, "Log")
+			}
+		}
+	}
+}
+
+func TestHelpShowsEveryKey(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	run(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	press(m, "?")
+	v := m.View()
+	for _, k := range []string{"s", "r", "1-9", "tab", "m", "+", "-", "p", "c", "?", "q", "enter"} {
+		require.Contains(t, v, k+" ")
+	}
+	require.Contains(t, v, "reconnect now")
+	press(m, "?")
+	require.Contains(t, m.View(), "Outputs")
+}
+
+func TestHintBarAlwaysVisible(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	last := func() string { l := strings.Split(m.View(), "\n"); return l[len(l)-1] }
+	require.Contains(t, last(), "s live")
+	require.Contains(t, last(), "q quit", "the whole hint fits 80 columns")
+}
+
+func TestStatsUpdateScenesAndSources(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	s := liveStats(stats.StateLive, "")
+	s.Scene = "BRB"
+	s.Sources[1].State, s.Sources[1].Error = stats.SourceError, "input file gone"
+	run(m, s)
+	v := m.View()
+	require.Contains(t, v, "scene BRB")
+	require.Contains(t, v, "input file gone")
+	require.Contains(t, v, "mic: input file gone", "a source error is logged once")
+}
+
+func BenchmarkView(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		preview bool
+	}{{"preview-off", false}, {"preview-on", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := &fakeController{levels: testLevels}
+			m := New(f, Options{Preset: "demo", Scenes: []string{"Live", "Bars", "BRB"}, Preview: bc.preview,
+				Destinations: []Destination{{Name: "out1", URL: "rtmp://127.0.0.1:1935/live/****"}}}, termenv.TrueColor)
+			m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			m.Update(liveStats(stats.StateLive, ""))
+			pic := colourBars()
+			var seq uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// What one refresh tick does: new levels and, with the
+				// preview on, a new picture half the time (5 of 10 ticks).
+				seq++
+				msg := tickMsg{at: t0.Add(time.Duration(i) * TickInterval), levels: testLevels}
+				if bc.preview && i%2 == 0 {
+					msg.picture, msg.seq = pic, seq
+				}
+				m.Update(msg)
+				if len(m.View()) == 0 {
+					b.Fatal("empty view")
+				}
+			}
+		})
+	}
+}
