@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh installs the Debian 12 packages that studio's build (cgo against
-# FFmpeg 5.1) and its integration tests (nginx-rtmp, ffmpeg/ffprobe, rtmpdump)
-# need. It is idempotent: when everything is present it prints
+# FFmpeg 5.1) and its integration tests (nginx-rtmp, ffmpeg/ffprobe, rtmpdump,
+# tmux to drive the console) need. It is idempotent: when everything is present it prints
 # "deps: all present" and exits at once without touching apt.
 set -euo pipefail
 
@@ -9,7 +9,7 @@ PKGS=(
 	pkg-config gcc
 	libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
 	libswscale-dev libswresample-dev libavutil-dev
-	ffmpeg nginx libnginx-mod-rtmp rtmpdump fonts-dejavu-core procps
+	ffmpeg nginx libnginx-mod-rtmp rtmpdump fonts-dejavu-core procps tmux
 )
 
 # Files that must exist even when dpkg says the package is installed.
@@ -19,6 +19,7 @@ declare -A FILES=(
 	[ffmpeg]=/usr/bin/ffprobe
 	[rtmpdump]=/usr/bin/rtmpdump
 	[pkg-config]=/usr/bin/pkg-config
+	[tmux]=/usr/bin/tmux
 )
 
 missing=()

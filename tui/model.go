@@ -610,7 +610,7 @@ func (m *Model) body(w, h int) []string {
 
 	var top []string
 	if m.previewOn && w >= 70 {
-		rightW := clamp(w/2+4, 40, 64)
+		rightW := clamp(w*4/10, 40, 56)
 		leftW := w - rightW - 1
 		iw, ih := 16, 9
 		if m.pic != nil {

@@ -1,0 +1,249 @@
+package main
+
+// The console end to end: the real binary in a real terminal (tmux), driven
+// by key presses as a person would, pushing to a real nginx-rtmp, with what
+// arrived checked by ffprobe. Unit tests of the tui package cover the model;
+// this is the only test that proves the pieces fit together on a screen.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"studio/internal/testpeer"
+)
+
+// tmuxConsole is the binary running in a pane of a private tmux server.
+type tmuxConsole struct {
+	t    *testing.T
+	sock string // tmux -L name: a server of our own, never the user's
+	// captures holds every screen the test looked at, so the key check at
+	// the end covers all of them, not just the ones an assertion read.
+	captures []string
+}
+
+// tmux runs one tmux command against the private server.
+func (c *tmuxConsole) tmux(args ...string) (string, error) {
+	cmd := exec.Command("tmux", append([]string{"-L", c.sock, "-f", "/dev/null"}, args...)...)
+	// A test run from inside tmux must not talk to (or nest in) the
+	// user's session.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "TMUX=") })
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// capture returns the visible screen and remembers it.
+func (c *tmuxConsole) capture(extra ...string) string {
+	c.t.Helper()
+	out, err := c.tmux(append([]string{"capture-pane", "-p", "-t", "studio"}, extra...)...)
+	require.NoError(c.t, err)
+	c.captures = append(c.captures, out)
+	return out
+}
+
+// keys types keys into the pane, one tmux key name each.
+func (c *tmuxConsole) keys(keys ...string) {
+	c.t.Helper()
+	_, err := c.tmux(append([]string{"send-keys", "-t", "studio"}, keys...)...)
+	require.NoError(c.t, err)
+}
+
+// waitScreen polls the screen every 200 ms until pred accepts it, and fails
+// with the last screen when it does not within timeout.
+func (c *tmuxConsole) waitScreen(pred func(screen string) bool, timeout time.Duration, what string) string {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := c.capture()
+		if pred(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("console: no %s after %v; last screen:\n%s", what, timeout, s)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// paneExit waits until the binary has exited (the pane stays, dead, thanks
+// to remain-on-exit) and returns its exit status.
+func (c *tmuxConsole) paneExit(timeout time.Duration) int {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := c.tmux("display-message", "-p", "-t", "studio", "#{pane_dead} #{pane_dead_status}")
+		require.NoError(c.t, err)
+		dead, status, _ := strings.Cut(strings.TrimSpace(out), " ")
+		if dead == "1" {
+			code, err := strconv.Atoi(status)
+			require.NoError(c.t, err, "pane_dead_status %q", status)
+			return code
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("console: still running %v after quitting; last screen:\n%s", timeout, c.capture())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// header is the first line of the screen: the state badge lives there.
+func header(screen string) string {
+	line, _, _ := strings.Cut(screen, "\n")
+	return line
+}
+
+// row returns the first screen line whose first field is name ("" if none).
+func row(screen, name string) string {
+	for _, line := range strings.Split(screen, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == name {
+			return line
+		}
+	}
+	return ""
+}
+
+var kbpsRE = regexp.MustCompile(`(\d+(?:\.\d+)?) kb/s`)
+
+// kbps is the bitrate an Outputs row shows, or -1 when it shows none.
+func kbps(line string) float64 {
+	m := kbpsRE.FindStringSubmatch(line)
+	if m == nil {
+		return -1
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
+var liveBadgeRE = regexp.MustCompile(`● LIVE \d\d:\d\d:\d\d`)
+
+func TestConsoleInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not found: scripts/deps.sh installs it (CI always has it)")
+	}
+	ngx := testpeer.StartNginx(t)
+	const key = "consoleKEY7x"
+	dir := t.TempDir() // the working directory: the recording lands here
+	c := &tmuxConsole{t: t, sock: fmt.Sprintf("studio-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	t.Cleanup(func() { _, _ = c.tmux("kill-server") })
+
+	// 1. The binary in a 120x40 pane. TERM is one every terminfo knows
+	// (tmux's own default may be missing on a minimal system);
+	// remain-on-exit keeps the dead pane so its exit status and what was
+	// printed on stderr after the alt screen closed can be read. Both
+	// commands go in one invocation so the option is set before the binary
+	// could possibly exit.
+	_, err := c.tmux("new-session", "-d", "-s", "studio", "-x", "120", "-y", "40", "-c", dir,
+		"env", "TERM=xterm-256color", studioBin, "--preset", "demo", "--to", ngx.URL(key),
+		";", "set-option", "-t", "studio", "remain-on-exit", "on")
+	require.NoError(t, err)
+
+	// 2. The console opens idle: nothing is sent before s.
+	c.waitScreen(func(s string) bool { return strings.Contains(header(s), "READY") }, 20*time.Second, "READY header")
+	require.NoFileExists(t, ngx.Recording(key), "published before s was pressed")
+
+	// 3. Go live: the header says so and out1 reports a real bitrate.
+	c.keys("s")
+	maskedURL := fmt.Sprintf("rtmp://127.0.0.1:%d/live/****", ngx.Port)
+	screen := c.waitScreen(func(s string) bool {
+		out1 := strings.Fields(row(s, "out1"))
+		return liveBadgeRE.MatchString(header(s)) && len(out1) > 1 && out1[1] == "live" && kbps(row(s, "out1")) > 0
+	}, 20*time.Second, "LIVE header with out1 live at a non-zero kb/s")
+	require.Contains(t, row(screen, "out1"), maskedURL, "out1 row shows the masked URL")
+	// nginx really receives: its recording exists and keeps growing.
+	rec := ngx.Recording(key)
+	require.Eventually(t, func() bool { return fileSize(rec) > 0 }, 5*time.Second, 100*time.Millisecond,
+		"nginx has no recording of the stream\n%s", ngx.ErrorLog())
+	size1 := fileSize(rec)
+	time.Sleep(2 * time.Second)
+	size2 := fileSize(rec)
+	require.Greater(t, size2, size1, "nginx recording stopped growing while LIVE")
+	c.capture() // the screen after 2 s live also gets the key check
+
+	// 4. Scene switch and help overlay.
+	c.keys("2")
+	c.waitScreen(func(s string) bool { return strings.Contains(header(s), "scene Bars") }, 5*time.Second, `"scene Bars" in the header`)
+	c.keys("?")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "reconnect now") }, 5*time.Second, "help listing reconnect now")
+	c.keys("?")
+	c.waitScreen(func(s string) bool {
+		return !strings.Contains(s, "reconnect now") && row(s, "out1") != ""
+	}, 5*time.Second, "the console back after closing help")
+
+	// 5. Record while live (to studio-*.flv in the working directory).
+	c.keys("r")
+	c.waitScreen(func(s string) bool { return strings.Contains(header(s), "● REC") }, 5*time.Second, "REC in the header")
+	time.Sleep(2 * time.Second)
+	screen = c.capture()
+	require.True(t, liveBadgeRE.MatchString(header(screen)), "no longer LIVE while recording:\n%s", screen)
+
+	// 6. Quit asks first, because both are running; y confirms.
+	c.keys("q")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "and quit? (y/n)") }, 5*time.Second, "quit confirmation")
+	c.keys("y")
+	code := c.paneExit(15 * time.Second)
+	// After the alt screen, the normal screen holds what studio printed on
+	// stderr; -J joins a path the 120 columns wrapped.
+	final := c.capture("-J")
+	require.Equal(t, 0, code, "exit code; screen after exit:\n%s", final)
+
+	locals, err := filepath.Glob(filepath.Join(dir, "studio-*.flv"))
+	require.NoError(t, err)
+	require.Len(t, locals, 1, "local recordings in the working directory")
+	local := locals[0]
+	require.Regexp(t, `^studio-\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.flv$`, filepath.Base(local))
+	require.Contains(t, final, "studio: recording saved to "+local+" (", "stderr after exit:\n%s", final)
+
+	// 7. The key never reached the screen, not even after exit. The masked
+	// URL did, so the check looked at the right rows.
+	require.Contains(t, strings.Join(c.captures, "\n"), maskedURL)
+	for i, s := range c.captures {
+		require.NotContains(t, s, key, "stream key on screen (capture %d of %d):\n%s", i+1, len(c.captures), s)
+	}
+
+	// 8. What nginx got: a clean stream that starts near zero although it
+	// joined a program already running, and was unpublished at the end.
+	got := ngx.WaitRecordingStable(t, key, 10*time.Second)
+	require.Contains(t, ngx.ErrorLog(), "deleteStream", "stream was not unpublished")
+	p := testpeer.FFprobe(t, got)
+	require.NotNil(t, p.Video, "no video in %s", got)
+	require.NotNil(t, p.Audio, "no audio in %s", got)
+	require.Equal(t, "h264", p.Video.CodecName)
+	require.Equal(t, 1280, p.Video.Width)
+	require.Equal(t, 720, p.Video.Height)
+	require.Equal(t, "aac", p.Audio.CodecName)
+	require.GreaterOrEqual(t, p.Format.Duration, 3.0, "duration of the pushed stream")
+	vt := testpeer.PacketTimes(t, got, "v")
+	require.NotEmpty(t, vt)
+	require.Less(t, slices.Min(vt), 1.0, "first video timestamp: the stream was not rebased to start near zero")
+	require.Empty(t, testpeer.DecodeErrors(t, got), "decode errors in nginx's recording")
+
+	lp := testpeer.FFprobe(t, local)
+	require.NotNil(t, lp.Video, "no video in %s", local)
+	require.NotNil(t, lp.Audio, "no audio in %s", local)
+	require.Equal(t, "h264", lp.Video.CodecName)
+	require.Equal(t, "aac", lp.Audio.CodecName)
+	require.Empty(t, testpeer.DecodeErrors(t, local), "decode errors in the local recording")
+}
