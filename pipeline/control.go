@@ -43,12 +43,14 @@ func (e *Engine) GoLive() error {
 	return nil
 }
 
-// startOutput runs o on its own context; it joins the program where it
-// stands, so its stream is rebased to start near zero.
+// startOutput runs o on its own context. It joins the program where it
+// stands: it starts on a keyframe asked of the encoder now, moved to near
+// zero.
 func (e *Engine) startOutput(o *output.Output, d Destination, path string) *outputEntry {
 	ctx, cancel := context.WithCancel(e.outCtx)
-	o.RebaseTo(encode.StartOffset)
+	o.JoinAt(encode.StartOffset)
 	o.Start(ctx, e.header)
+	e.wantKey.Store(true)
 	return &outputEntry{out: o, cancel: cancel, dest: d, path: path}
 }
 

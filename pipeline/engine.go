@@ -107,6 +107,8 @@ type Engine struct {
 
 	prev      *preview
 	previewOn atomic.Bool
+	// wantKey asks the loop for a keyframe (an output joined).
+	wantKey atomic.Bool
 
 	start         time.Time
 	programFrames atomic.Int64
@@ -395,6 +397,9 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 			continue
 		}
 		if fr.Kind == media.Video {
+			if e.wantKey.Swap(false) {
+				e.venc.ForceKeyframe()
+			}
 			t0 := time.Now()
 			err = e.venc.Encode(fr.AV, push)
 			e.encodeNanos.Add(int64(time.Since(t0)))

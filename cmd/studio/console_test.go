@@ -26,6 +26,9 @@ import (
 type tmuxConsole struct {
 	t    *testing.T
 	sock string // tmux -L name: a server of our own, never the user's
+	// exitFile receives the binary's exit status, written by the shell
+	// that runs it in the pane.
+	exitFile string
 	// captures holds every screen the test looked at, so the key check at
 	// the end covers all of them, not just the ones an assertion read.
 	captures []string
@@ -62,33 +65,31 @@ func (c *tmuxConsole) keys(keys ...string) {
 
 // waitScreen polls the screen every 200 ms until pred accepts it, and fails
 // with the last screen when it does not within timeout.
-func (c *tmuxConsole) waitScreen(pred func(screen string) bool, timeout time.Duration, what string) string {
+// Extra arguments go to capture-pane.
+func (c *tmuxConsole) waitScreen(pred func(screen string) bool, timeout time.Duration, what string, extra ...string) string {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		s := c.capture()
+		s := c.capture(extra...)
 		if pred(s) {
 			return s
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("console: no %s after %v; last screen:\n%s", what, timeout, s)
+			c.t.Fatalf("console: no %s after %v; last screen:\n%s", what, timeout, strings.TrimRight(s, "\n"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-// paneExit waits until the binary has exited (the pane stays, dead, thanks
-// to remain-on-exit) and returns its exit status.
-func (c *tmuxConsole) paneExit(timeout time.Duration) int {
+// exitCode waits until the wrapper shell has written the binary's exit
+// status to c.exitFile and returns it.
+func (c *tmuxConsole) exitCode(timeout time.Duration) int {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		out, err := c.tmux("display-message", "-p", "-t", "studio", "#{pane_dead} #{pane_dead_status}")
-		require.NoError(c.t, err)
-		dead, status, _ := strings.Cut(strings.TrimSpace(out), " ")
-		if dead == "1" {
-			code, err := strconv.Atoi(status)
-			require.NoError(c.t, err, "pane_dead_status %q", status)
+		if data, err := os.ReadFile(c.exitFile); err == nil && strings.HasSuffix(string(data), "\n") {
+			code, err := strconv.Atoi(strings.TrimSpace(string(data)))
+			require.NoError(c.t, err, "exit file %q", data)
 			return code
 		}
 		if time.Now().After(deadline) {
@@ -150,12 +151,18 @@ func TestConsoleInTmux(t *testing.T) {
 	t.Cleanup(func() { _, _ = c.tmux("kill-server") })
 
 	// 1. The binary in a 120x40 pane. TERM is one every terminfo knows
-	// (tmux's own default may be missing on a minimal system);
-	// remain-on-exit keeps the dead pane so its exit status and what was
-	// printed on stderr after the alt screen closed can be read. Both
-	// commands go in one invocation so the option is set before the binary
-	// could possibly exit.
+	// (tmux's own default may be missing on a minimal system). A shell
+	// runs it and writes its exit status to a file: tmux's
+	// #{pane_dead_status} is not reliable here (tmux was seen to miss the
+	// SIGCHLD of Go binaries and never report a status), while sh waits for
+	// its child itself. "$0" is the exit file and "$@" the command, so
+	// nothing needs quoting. remain-on-exit keeps the pane after the shell
+	// ends, so what studio printed on stderr after leaving the alt screen
+	// can still be read; both commands go in one invocation so the option
+	// is set before the binary could possibly exit.
+	c.exitFile = filepath.Join(t.TempDir(), "exit")
 	_, err := c.tmux("new-session", "-d", "-s", "studio", "-x", "120", "-y", "40", "-c", dir,
+		"sh", "-c", `"$@"; echo $? > "$0"`, c.exitFile,
 		"env", "TERM=xterm-256color", studioBin, "--preset", "demo", "--to", ngx.URL(key),
 		";", "set-option", "-t", "studio", "remain-on-exit", "on")
 	require.NoError(t, err)
@@ -203,18 +210,28 @@ func TestConsoleInTmux(t *testing.T) {
 	c.keys("q")
 	c.waitScreen(func(s string) bool { return strings.Contains(s, "and quit? (y/n)") }, 5*time.Second, "quit confirmation")
 	c.keys("y")
-	code := c.paneExit(15 * time.Second)
+	code := c.exitCode(15 * time.Second)
 	// After the alt screen, the normal screen holds what studio printed on
-	// stderr; -J joins a path the 120 columns wrapped.
-	final := c.capture("-J")
-	require.Equal(t, 0, code, "exit code; screen after exit:\n%s", final)
+	// stderr; tmux may not have drawn it yet when the exit file appears.
+	// -J joins a path the 120 columns wrapped.
+	final := c.waitScreen(func(s string) bool { return strings.Contains(s, "recording saved to") }, 5*time.Second,
+		"stderr message about the saved recording", "-J")
+	require.Equal(t, 0, code, "exit code; screen after exit:\n%s", strings.TrimRight(final, "\n"))
 
 	locals, err := filepath.Glob(filepath.Join(dir, "studio-*.flv"))
 	require.NoError(t, err)
 	require.Len(t, locals, 1, "local recordings in the working directory")
 	local := locals[0]
 	require.Regexp(t, `^studio-\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.flv$`, filepath.Base(local))
-	require.Contains(t, final, "studio: recording saved to "+local+" (", "stderr after exit:\n%s", final)
+	// The message names the file as it was given (relative to the working
+	// directory by default) with its size.
+	m := regexp.MustCompile(`studio: recording saved to (\S+) \(\d`).FindStringSubmatch(final)
+	require.NotNil(t, m, "no saved-recording message after exit:\n%s", final)
+	saved := m[1]
+	if !filepath.IsAbs(saved) {
+		saved = filepath.Join(dir, saved)
+	}
+	require.Equal(t, local, saved, "the message names another file")
 
 	// 7. The key never reached the screen, not even after exit. The masked
 	// URL did, so the check looked at the right rows.
@@ -239,11 +256,15 @@ func TestConsoleInTmux(t *testing.T) {
 	require.NotEmpty(t, vt)
 	require.Less(t, slices.Min(vt), 1.0, "first video timestamp: the stream was not rebased to start near zero")
 	require.Empty(t, testpeer.DecodeErrors(t, got), "decode errors in nginx's recording")
+	t.Logf("nginx got %.2f s, first video packet at %.3f s", p.Format.Duration, slices.Min(vt))
 
 	lp := testpeer.FFprobe(t, local)
 	require.NotNil(t, lp.Video, "no video in %s", local)
 	require.NotNil(t, lp.Audio, "no audio in %s", local)
 	require.Equal(t, "h264", lp.Video.CodecName)
 	require.Equal(t, "aac", lp.Audio.CodecName)
+	// r was pressed about 2 s before q.
+	require.Greater(t, lp.Format.Duration, 1.5, "duration of the local recording")
+	t.Logf("local recording %s: %.2f s", filepath.Base(local), lp.Format.Duration)
 	require.Empty(t, testpeer.DecodeErrors(t, local), "decode errors in the local recording")
 }

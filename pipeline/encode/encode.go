@@ -47,7 +47,14 @@ type Encoder struct {
 	tb   astiav.Rational
 	// frames counts frames sent in; the engine's stats read it from another goroutine.
 	frames atomic.Int64
+	// forceKey makes the next video frame an IDR.
+	forceKey bool
 }
+
+// ForceKeyframe makes the next video frame a keyframe (an IDR), for an
+// output that joins the stream and must start on one. Same goroutine as
+// Encode.
+func (e *Encoder) ForceKeyframe() { e.forceKey = true }
 
 // Keyint is the GOP length in frames for a keyframe interval in seconds.
 func Keyint(keyintS float64, rate astiav.Rational) int {
@@ -149,6 +156,10 @@ func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 			// Decoders and lavfi sources mark frames as I; with forced-idr
 			// libx264 would make every such frame an IDR. The GOP is ours.
 			f.SetPictureType(astiav.PictureTypeNone)
+			if e.forceKey {
+				e.forceKey = false
+				f.SetPictureType(astiav.PictureTypeI)
+			}
 		}
 	}
 	if err := e.cc.SendFrame(f); err != nil && !errors.Is(err, astiav.ErrEof) {

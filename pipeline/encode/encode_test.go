@@ -192,3 +192,27 @@ func TestEncodeAllocs(t *testing.T) {
 	require.LessOrEqual(t, testing.AllocsPerRun(60, step), 1.0)
 	require.Greater(t, got, 0)
 }
+
+// An output that joins asks for a keyframe and gets it on the next frame.
+func TestForceKeyframe(t *testing.T) {
+	enc := liveVideo(t)
+	black := solid(t, "black")
+	var keys []int
+	emit := func(p *media.Packet) {
+		if p.Key {
+			keys = append(keys, int((p.PTS-StartOffset+time.Millisecond)*30/time.Second))
+		}
+		p.Release()
+	}
+	for i := 0; i < 90; i++ {
+		if i == 25 {
+			enc.ForceKeyframe()
+		}
+		black.SetPts(int64(i))
+		require.NoError(t, enc.Encode(black, emit))
+	}
+	require.NoError(t, enc.Encode(nil, emit))
+	require.Contains(t, keys, 25, "the forced keyframe")
+	require.Equal(t, 0, keys[0])
+	require.Equal(t, []int{0, 25, 85}, keys, "x264 counts the next GOP from the forced keyframe")
+}

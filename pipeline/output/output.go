@@ -69,8 +69,10 @@ type Output struct {
 	mu      sync.Mutex
 	lastErr string
 
-	// rebase, when set, moves the stream so its first packet is at rebaseTo.
-	rebase   bool
+	// joining: the output joins a running program. It starts at a keyframe
+	// (earlier audio is dropped, so sound and picture start together) and
+	// its stream is moved so that keyframe is at rebaseTo.
+	joining  bool
 	rebaseTo time.Duration
 	// kick cuts a reconnect wait short.
 	kick chan struct{}
@@ -87,10 +89,12 @@ func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Pol
 	return o
 }
 
-// RebaseTo makes the stream start at d: the first packet's timestamp
-// becomes d and the rest follow it. For outputs that join a running program
-// (going live or recording from the console). Call before Start.
-func (o *Output) RebaseTo(d time.Duration) { o.rebase, o.rebaseTo = true, d }
+// JoinAt makes the output join a running program: it starts with the
+// first keyframe it gets (audio before it is dropped), whose timestamp
+// becomes d, the rest following it. For going live or recording from the
+// console, where the program has been running for a while. Call before
+// Start; ask the encoder for a keyframe so the wait is short.
+func (o *Output) JoinAt(d time.Duration) { o.joining, o.rebaseTo = true, d }
 
 // RetryNow cuts a wait between reconnect attempts short. It does nothing to
 // a live or stopped output.
@@ -217,8 +221,12 @@ func (o *Output) pump(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		if o.rebase {
-			o.rebase = false
+		if o.joining {
+			if p.Kind != media.Video || !p.Key {
+				p.Release()
+				continue
+			}
+			o.joining = false
 			if sh, ok := o.sink.(shifter); ok {
 				sh.setShift(p.DTS - o.rebaseTo)
 			}

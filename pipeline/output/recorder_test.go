@@ -346,7 +346,7 @@ func TestOutputRebasesLateJoiner(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "late.flv")
 	o := New("recording", path, &Recorder{Path: path}, 30*time.Second, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
-	o.RebaseTo(encode.StartOffset)
+	o.JoinAt(encode.StartOffset)
 	o.Start(context.Background(), h)
 	for _, p := range pkts {
 		p.Retain()

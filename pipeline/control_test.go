@@ -1,0 +1,193 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"studio/internal/testpeer"
+	"studio/pipeline/stats"
+	"studio/presets"
+)
+
+// statsTap keeps the newest snapshot.
+type statsTap struct {
+	mu   sync.Mutex
+	last stats.Stats
+}
+
+func (s *statsTap) put(st stats.Stats) { s.mu.Lock(); s.last = st; s.mu.Unlock() }
+func (s *statsTap) get() stats.Stats  { s.mu.Lock(); defer s.mu.Unlock(); return s.last }
+
+func (s *statsTap) waitOutput(t *testing.T, name, state string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, o := range s.get().Outputs {
+			if o.Name == name && o.State == state {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never became %s: %+v", name, state, s.get().Outputs)
+}
+
+func openDemo(t *testing.T, dests []Destination, record string, tap *statsTap) *Engine {
+	t.Helper()
+	p, err := presets.Load("demo")
+	require.NoError(t, err)
+	p.Video.Size = presets.Resolution{Width: 640, Height: 360}
+	p.Video.Bitrate = 800_000
+	e, err := Open(Config{Preset: p, Destinations: dests, RecordPath: record, Realtime: true, Interactive: true,
+		OnStats: tap.put, Logf: t.Logf})
+	require.NoError(t, err)
+	return e
+}
+
+// The console's controls, as the console uses them, against a real server:
+// idle until going live, a stream that starts near zero and stays
+// continuous across a scene switch, mute heard as silence, a recording
+// started and stopped mid-stream, and a clean stop.
+func TestLiveControlsAgainstNginx(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	dir := t.TempDir()
+	var tap statsTap
+	e := openDemo(t, []Destination{{Name: "out1", URL: ngx.URL("ctlKey")}}, filepath.Join(dir, "rec.flv"), &tap)
+	defer e.Close()
+	require.Equal(t, []string{"Live", "Bars", "BRB"}, e.Scenes())
+	require.Equal(t, []string{fmt.Sprintf("rtmp://127.0.0.1:%d/live/****", ngx.Port)}, e.Destinations())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+
+	// READY: the program runs (meters, preview) but nothing is encoded.
+	time.Sleep(1200 * time.Millisecond)
+	require.Zero(t, e.framesEncoded.Load(), "nothing is encoded before anything consumes it")
+	_, seq := e.Preview(nil)
+	require.Zero(t, seq, "the preview costs nothing until asked for")
+	e.SetPreview(true)
+	time.Sleep(600 * time.Millisecond)
+	pic, seq := e.Preview(nil)
+	require.NotZero(t, seq)
+	require.Equal(t, PreviewWidth, pic.Rect.Dx())
+	require.Equal(t, 144, pic.Rect.Dy(), "16:9 kept")
+	levels := e.Levels(nil)
+	require.Len(t, levels, 4)
+	require.Equal(t, "master", levels[3].Name)
+	require.InDelta(t, -21.1, levels[0].PeakDBFS, 0.3, "the pattern's tone")
+
+	require.NoError(t, e.GoLive())
+	require.Error(t, e.GoLive(), "already live")
+	require.True(t, e.Live())
+	tap.waitOutput(t, "out1", stats.StateLive, 5*time.Second)
+	time.Sleep(2500 * time.Millisecond)
+	require.NoError(t, e.SwitchScene(1)) // bars and a 440 Hz tone
+	time.Sleep(2500 * time.Millisecond)
+	require.NoError(t, e.SetMute("bars", true))
+	time.Sleep(1500 * time.Millisecond)
+
+	path, err := e.StartRecording()
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "rec.flv"), path)
+	_, err = e.StartRecording()
+	require.Error(t, err, "already recording")
+	time.Sleep(2 * time.Second)
+	got, size, err := e.StopRecording()
+	require.NoError(t, err)
+	require.Equal(t, path, got)
+	require.Greater(t, size, int64(100_000))
+	again, err := e.StartRecording()
+	require.NoError(t, err)
+	require.NotEqual(t, path, again, "an existing recording is never overwritten")
+	_, _, err = e.StopRecording()
+	require.NoError(t, err)
+
+	require.NoError(t, e.StopLive())
+	require.ErrorIs(t, e.StopLive(), ErrNotLive)
+	require.False(t, e.Live())
+	cancel()
+	require.NoError(t, <-done)
+
+	// What the server received.
+	rec := ngx.WaitRecordingStable(t, "ctlKey", 10*time.Second)
+	probe := testpeer.FFprobe(t, rec)
+	v, a := probe.Video, probe.Audio
+	require.NotNil(t, v)
+	require.NotNil(t, a)
+	require.Equal(t, 640, v.Width)
+	require.Less(t, v.StartTime, 0.5, "a stream that joins a running program starts near zero")
+	require.InDelta(t, 8.5, probe.Format.Duration, 1.5)
+	times := testpeer.PacketTimes(t, rec, "v")
+	for i := 1; i < len(times); i++ {
+		require.Less(t, times[i]-times[i-1], 0.1, "video gap at %.2fs (the scene switch must be seamless)", times[i-1])
+	}
+	require.Empty(t, testpeer.DecodeErrors(t, rec))
+	freq, _ := testpeer.AudioTone(t, rec, 0.5, 1.5)
+	require.InDelta(t, 1000, freq, 10, "scene Live: the pattern's 1 kHz")
+	r, g, b := testpeer.PixelAt(t, rec, 1.0, 180, 108)
+	require.False(t, r > 150 && g > 150 && b < 60, "not yet the bars (%d,%d,%d)", r, g, b)
+	freq, _ = testpeer.AudioTone(t, rec, 3.3, 1.2)
+	require.InDelta(t, 440, freq, 10, "scene Bars: 440 Hz")
+	r, g, b = testpeer.PixelAt(t, rec, 3.8, 180, 108)
+	require.True(t, r > 150 && g > 150 && b < 60, "the yellow bar (%d,%d,%d)", r, g, b)
+	_, level := testpeer.AudioTone(t, rec, 5.6, 0.8)
+	require.Less(t, level, -80.0, "muted")
+
+	// The local recording made mid-stream starts near zero too.
+	lp := testpeer.FFprobe(t, path)
+	require.NotNil(t, lp.Video)
+	require.Less(t, lp.Video.StartTime, 0.5)
+	require.InDelta(t, 2, lp.Format.Duration, 0.7)
+	require.Empty(t, testpeer.DecodeErrors(t, path))
+	_, err = os.Stat(again)
+	require.NoError(t, err)
+}
+
+// A destination that failed for good is restarted by Reconnect.
+func TestReconnectRestartsAFailedDestination(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	ngx.Stop(t)
+	var tap statsTap
+	e := openDemo(t, []Destination{{Name: "out1", URL: ngx.URL("rcKey")}}, "", &tap)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+
+	require.ErrorIs(t, e.Reconnect(), ErrNotLive)
+	require.NoError(t, e.GoLive())
+	tap.waitOutput(t, "out1", stats.StateFailed, 10*time.Second)
+	ngx.Restart(t)
+	require.NoError(t, e.Reconnect())
+	tap.waitOutput(t, "out1", stats.StateLive, 5*time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, e.StopLive())
+	cancel()
+	require.NoError(t, <-done, "a failed destination does not end a console run")
+	rec := ngx.WaitRecordingStable(t, "rcKey", 10*time.Second)
+	require.Empty(t, testpeer.DecodeErrors(t, rec))
+	require.Less(t, testpeer.FFprobe(t, rec).Video.StartTime, 0.5)
+}
+
+func TestFreshRecordingPath(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 22, 10, 4, 5, 0, time.UTC)
+	require.Equal(t, "studio-2026-11-22_10-04-05.flv", freshRecordingPath("", now))
+	want := filepath.Join(dir, "show.flv")
+	require.Equal(t, want, freshRecordingPath(want, now))
+	require.NoError(t, os.WriteFile(want, nil, 0o644))
+	second := filepath.Join(dir, "show-2026-11-22_10-04-05.flv")
+	require.Equal(t, second, freshRecordingPath(want, now))
+	require.NoError(t, os.WriteFile(second, nil, 0o644))
+	require.Equal(t, filepath.Join(dir, "show-2026-11-22_10-04-05-3.flv"), freshRecordingPath(want, now))
+}

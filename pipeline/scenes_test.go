@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"math"
+	"testing"
+
+	"github.com/asticode/go-astiav"
+	"github.com/stretchr/testify/require"
+
+	"studio/pipeline/media"
+	"studio/pipeline/source"
+	"studio/pipeline/stats"
+)
+
+func twoSceneSwitcher(t *testing.T) *sceneSwitcher {
+	t.Helper()
+	f := source.Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1)}
+	a, err := source.NewTestPatternLook(f, source.PatternLook{Pattern: "testsrc2", ToneHz: 1000})
+	require.NoError(t, err)
+	b, err := source.NewTestPatternLook(f, source.PatternLook{Pattern: "smptehdbars", ToneHz: 440})
+	require.NoError(t, err)
+	w := newSceneSwitcher([]*programSource{newProgramSource("a", "testsrc", a), newProgramSource("b", "testsrc", b)},
+		[]sceneRef{{name: "A", src: 0}, {name: "B", src: 1}, {name: "A again", src: 0}})
+	t.Cleanup(w.Close)
+	return w
+}
+
+// readN reads until n video frames went by, checking that the program's
+// timeline has no gap and no overlap: video one frame after another, audio
+// one sample after another. It returns the peak of the audio it saw.
+func readN(t *testing.T, w *sceneSwitcher, n int, nextV, nextA *int64) float64 {
+	t.Helper()
+	peak := 0.0
+	for v := 0; v < n; {
+		fr, err := w.Read()
+		require.NoError(t, err)
+		switch fr.Kind {
+		case media.Video:
+			require.Equal(t, *nextV, fr.PTS, "video frame number")
+			require.Equal(t, fr.PTS, fr.AV.Pts())
+			require.Equal(t, media.TicksToDuration(fr.PTS, 1, 30), fr.Time)
+			*nextV = fr.PTS + 1
+			v++
+		case media.Audio:
+			require.Equal(t, *nextA, fr.PTS, "audio sample position")
+			require.Equal(t, fr.PTS, fr.AV.Pts())
+			*nextA = fr.PTS + int64(fr.AV.NbSamples())
+			for c := 0; c < 2; c++ {
+				for _, s := range planarFloat(fr.AV, c) {
+					peak = max(peak, math.Abs(float64(s)))
+				}
+			}
+		}
+	}
+	return peak
+}
+
+func TestSceneSwitchKeepsTimelineContinuous(t *testing.T) {
+	w := twoSceneSwitcher(t)
+	var nextV, nextA int64
+	readN(t, w, 20, &nextV, &nextA)
+	require.Equal(t, stats.SourceLive, w.sources[0].state.Load())
+	require.Equal(t, stats.SourceStandby, w.sources[1].state.Load())
+
+	require.NoError(t, w.Switch(1))
+	readN(t, w, 20, &nextV, &nextA)
+	require.Equal(t, stats.SourceStandby, w.sources[0].state.Load())
+	require.Equal(t, stats.SourceLive, w.sources[1].state.Load())
+	require.EqualValues(t, 20, w.sources[0].frames.Load(), "a paused source is not read")
+
+	// Back to the first source, which resumes where it paused.
+	require.NoError(t, w.Switch(2))
+	readN(t, w, 10, &nextV, &nextA)
+	require.EqualValues(t, 30, w.sources[0].frames.Load())
+	// Audio stays within one video frame of video across the switches.
+	require.InDelta(t, float64(nextV)/30, float64(nextA)/48000, 1.0/30+1024.0/48000)
+
+	require.Error(t, w.Switch(3))
+	require.Error(t, w.Switch(-1))
+}
+
+func TestFadersScaleAndMute(t *testing.T) {
+	w := twoSceneSwitcher(t)
+	var nextV, nextA int64
+	full := readN(t, w, 10, &nextV, &nextA)
+	require.InDelta(t, -21.1, 20*math.Log10(full), 0.2, "the tone as generated")
+
+	require.NoError(t, w.setGain("a", -6))
+	got := readN(t, w, 10, &nextV, &nextA)
+	require.InDelta(t, -27.1, 20*math.Log10(got), 0.2, "-6 dB on the source")
+
+	require.NoError(t, w.setGain(MasterName, -3))
+	w.levels(nil, true) // the meters start afresh from here
+	got = readN(t, w, 10, &nextV, &nextA)
+	require.InDelta(t, -30.1, 20*math.Log10(got), 0.2, "source and master gains add up")
+	// The source's meter reads after its gain, the master's what is encoded.
+	srcs, master, measured := w.levels(nil, true)
+	require.True(t, measured)
+	require.InDelta(t, -27.1, srcs[0].PeakDBFS, 0.2)
+	require.InDelta(t, -30.1, master.PeakDBFS, 0.2)
+	require.InDelta(t, -6, srcs[0].GainDB, 0.001)
+	require.Equal(t, -120.0, srcs[1].PeakDBFS, "a source off air is silent")
+
+	require.NoError(t, w.setMute("a", true))
+	require.Zero(t, readN(t, w, 10, &nextV, &nextA), "muted")
+	srcs, master, _ = w.levels(nil, true)
+	require.True(t, srcs[0].Muted)
+	require.InDelta(t, -27.1, srcs[0].PeakDBFS, 0.2, "a muted source's meter still shows what it hears")
+	require.Equal(t, -120.0, master.PeakDBFS)
+
+	require.NoError(t, w.setMute("a", false))
+	require.NoError(t, w.setMute(MasterName, true))
+	require.Zero(t, readN(t, w, 5, &nextV, &nextA), "master muted")
+	require.NoError(t, w.setMute(MasterName, false))
+	require.NoError(t, w.setGain("a", 100))
+	require.NoError(t, w.setGain(MasterName, 0))
+	got = readN(t, w, 5, &nextV, &nextA)
+	require.InDelta(t, -21.1+MaxGainDB, 20*math.Log10(got), 0.2, "gain is clamped to +20 dB")
+
+	require.Error(t, w.setMute("nobody", true))
+	require.Error(t, w.setGain("nobody", 1))
+	require.Error(t, w.setGain("a", math.NaN()))
+}
