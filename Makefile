@@ -4,7 +4,6 @@
 
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin/studio
-DEMO := out/demo.flv
 # Packages whose tests are too slow under the race detector (they drive the
 # built binary end to end; the binary itself is covered by the unit packages).
 SLOW_PKGS := studio/cmd/studio
@@ -19,14 +18,11 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/studio
 
-# Until the console lands: the demo preset, headless, 10 s into a recording.
+# The console on the demo preset. `r` records into out/; `make run
+# TO=rtmp://HOST/APP/KEY` also lets `s` go live there.
 run: build
 	@mkdir -p out
-	./$(BIN) run --preset demo --duration 10s --record $(DEMO)
-	@echo
-	@echo "Recorded 10 s of the demo test pattern to $(DEMO) (play it: ffplay $(DEMO))."
-	@echo "Stream it to a server:  ./$(BIN) relay $(DEMO) rtmp://HOST/APP/STREAMKEY --loop"
-	@echo "Or go live with the pattern: ./$(BIN) run --preset demo --to rtmp://HOST/APP/STREAMKEY"
+	@./$(BIN) --preset demo --record out/demo.flv $(if $(TO),--to "$(TO)")
 
 test: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

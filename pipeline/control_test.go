@@ -23,7 +23,7 @@ type statsTap struct {
 }
 
 func (s *statsTap) put(st stats.Stats) { s.mu.Lock(); s.last = st; s.mu.Unlock() }
-func (s *statsTap) get() stats.Stats  { s.mu.Lock(); defer s.mu.Unlock(); return s.last }
+func (s *statsTap) get() stats.Stats   { s.mu.Lock(); defer s.mu.Unlock(); return s.last }
 
 func (s *statsTap) waitOutput(t *testing.T, name, state string, timeout time.Duration) {
 	t.Helper()
