@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/stretchr/testify/require"
 
+	"studio/internal/procstat"
 	"studio/pipeline/stats"
 )
 
@@ -26,6 +28,9 @@ type fakeController struct {
 	pic     *image.RGBA
 	levels  []stats.AudioSource
 	preview bool
+	// seqStep: every Preview call is a new picture (a live program).
+	seqStep bool
+	seq     uint64
 }
 
 func (f *fakeController) record(c string) {
@@ -76,6 +81,12 @@ func (f *fakeController) SetPreview(on bool) {
 func (f *fakeController) Preview(dst *image.RGBA) (*image.RGBA, uint64) {
 	if f.pic == nil {
 		return dst, 0
+	}
+	if f.seqStep {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.seq++
+		return f.pic, f.seq
 	}
 	return f.pic, 1
 }
@@ -390,6 +401,41 @@ func BenchmarkView(b *testing.B) {
 				if len(m.View()) == 0 {
 					b.Fatal("empty view")
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkConsoleProcessCPU runs the whole console program (bubbletea
+// event loop, renderer, terminal writes) against a fake engine that sends
+// stats once a second and meters and pictures at the refresh rate, for 5 s
+// of wall time per op, and reports the CPU this process used as a share of
+// one core. Run with -benchtime=1x.
+func BenchmarkConsoleProcessCPU(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		preview bool
+	}{{"preview-off", false}, {"preview-on", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				f := &fakeController{pic: colourBars(), levels: testLevels, seqStep: true}
+				m := New(f, Options{Preset: "demo", Scenes: []string{"Live", "Bars", "BRB"}, Preview: bc.preview,
+					Destinations: []Destination{{Name: "out1", URL: "rtmp://127.0.0.1:1935/live/****"}}}, termenv.TrueColor)
+				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithFPS(10))
+				go func() {
+					p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
+					for range 5 {
+						p.Send(liveStats(stats.StateLive, ""))
+						time.Sleep(time.Second)
+					}
+					p.Quit()
+				}()
+				before, _ := procstat.Read()
+				if _, err := p.Run(); err != nil {
+					b.Fatal(err)
+				}
+				after, _ := procstat.Read()
+				b.ReportMetric(procstat.CPUPercent(before, after), "cpu%")
 			}
 		})
 	}

@@ -43,9 +43,6 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unknown command %q (commands: run, relay, presets, version; studio alone opens the console)", pos[0])
 	}
-	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
-		return usagef("the console needs a terminal; for scripts use: studio run --preset %s --to URL", ef.preset)
-	}
 	p, err := presets.Load(ef.preset)
 	if err != nil {
 		return &usageError{err.Error()}
@@ -60,6 +57,9 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	record := ef.record
 	if record == "" {
 		record = p.Record.Path
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return usagef("the console needs a terminal; for scripts use: studio run --preset %s --to URL", ef.preset)
 	}
 
 	// Engine messages reach the console through buffered channels: the

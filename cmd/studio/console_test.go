@@ -148,7 +148,14 @@ func TestConsoleInTmux(t *testing.T) {
 	const key = "consoleKEY7x"
 	dir := t.TempDir() // the working directory: the recording lands here
 	c := &tmuxConsole{t: t, sock: fmt.Sprintf("studio-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	t.Cleanup(func() { _, _ = c.tmux("kill-server") })
+	var socketPath string
+	t.Cleanup(func() {
+		_, _ = c.tmux("kill-server")
+		// tmux does not always unlink its socket when killed.
+		if socketPath != "" {
+			_ = os.Remove(socketPath)
+		}
+	})
 
 	// 1. The binary in a 120x40 pane. TERM is one every terminfo knows
 	// (tmux's own default may be missing on a minimal system). A shell
@@ -166,6 +173,9 @@ func TestConsoleInTmux(t *testing.T) {
 		"env", "TERM=xterm-256color", studioBin, "--preset", "demo", "--to", ngx.URL(key),
 		";", "set-option", "-t", "studio", "remain-on-exit", "on")
 	require.NoError(t, err)
+	out, err := c.tmux("display-message", "-p", "#{socket_path}")
+	require.NoError(t, err)
+	socketPath = strings.TrimSpace(out)
 
 	// 2. The console opens idle: nothing is sent before s.
 	c.waitScreen(func(s string) bool { return strings.Contains(header(s), "READY") }, 20*time.Second, "READY header")
@@ -267,4 +277,23 @@ func TestConsoleInTmux(t *testing.T) {
 	require.Greater(t, lp.Format.Duration, 1.5, "duration of the local recording")
 	t.Logf("local recording %s: %.2f s", filepath.Base(local), lp.Format.Duration)
 	require.Empty(t, testpeer.DecodeErrors(t, local), "decode errors in the local recording")
+}
+
+// Without a terminal the console explains itself instead of garbling a
+// pipe, and bad flags are caught before anything opens.
+func TestConsoleNeedsATerminal(t *testing.T) {
+	r := studio(t)
+	require.Equal(t, 2, r.code, r.all())
+	require.Contains(t, r.stderr, "the console needs a terminal; for scripts use: studio run --preset demo --to URL")
+	r = studio(t, "--preset", "nope")
+	require.Equal(t, 2, r.code, r.all())
+	require.Contains(t, r.stderr, `"nope"`)
+	require.NotContains(t, r.stderr, "terminal", "the preset is checked first")
+	r = studio(t, "--to", "rtmp://host-without-app")
+	require.Equal(t, 2, r.code, r.all())
+	require.Contains(t, r.stderr, "--to: ")
+	require.NotContains(t, r.stderr, "terminal")
+	r = studio(t, "--help")
+	require.Equal(t, 0, r.code)
+	require.Contains(t, r.stdout, "studio [--preset NAME|FILE] [--to URL]")
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"studio/pipeline/stats"
 	"studio/tui/common"
 )
@@ -138,28 +140,46 @@ func Meter(c *common.Context, peak, rms, hold float64, bw int, muted bool) strin
 	if hold > FloorDB {
 		holdCell = min(int((hold-FloorDB)/step), bw-1)
 	}
+	// Cells are gathered into runs of one glyph and colour, each rendered
+	// once: a style render per cell would cost thousands of allocations per
+	// frame.
+	var run strings.Builder
+	var runStyle *lipgloss.Style
+	flush := func() {
+		if run.Len() > 0 {
+			sb.WriteString(runStyle.Render(run.String()))
+			run.Reset()
+		}
+	}
 	for i := 0; i < bw; i++ {
 		lo := FloorDB + float64(i)*step
-		style, dim := st.MeterGreen, st.MeterGreenDim
+		style, dim := &st.MeterGreen, &st.MeterGreenDim
 		switch {
 		case lo >= RedDB:
-			style, dim = st.MeterRed, st.MeterRedDim
+			style, dim = &st.MeterRed, &st.MeterRedDim
 		case lo >= YellowDB:
-			style, dim = st.MeterYellow, st.MeterYellowDim
+			style, dim = &st.MeterYellow, &st.MeterYellowDim
 		}
 		if muted {
 			style = dim
 		}
+		glyph := "·"
 		switch {
 		case rms > lo:
-			sb.WriteString(style.Render("█"))
+			glyph = "█"
 		case peak > lo:
-			sb.WriteString(style.Render("▓"))
+			glyph = "▓"
 		case i == holdCell:
-			sb.WriteString(style.Render("│"))
+			glyph = "│"
 		default:
-			sb.WriteString(st.MeterEmpty.Render("·"))
+			style = &st.MeterEmpty
 		}
+		if style != runStyle {
+			flush()
+			runStyle = style
+		}
+		run.WriteString(glyph)
 	}
+	flush()
 	return sb.String()
 }

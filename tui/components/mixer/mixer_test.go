@@ -13,13 +13,15 @@ import (
 	"studio/tui/common"
 )
 
-var sgrCell = regexp.MustCompile("\x1b\\[[0-9;]*38;2;(\\d+;\\d+;\\d+)m([^\x1b])")
+var sgrRun = regexp.MustCompile("\x1b\\[[0-9;]*38;2;(\\d+;\\d+;\\d+)m([^\x1b]*)")
 
 // cells returns each meter cell's glyph and foreground colour.
 func cells(s string) (glyphs []string, colours []string) {
-	for _, m := range sgrCell.FindAllStringSubmatch(s, -1) {
-		colours = append(colours, m[1])
-		glyphs = append(glyphs, m[2])
+	for _, m := range sgrRun.FindAllStringSubmatch(s, -1) {
+		for _, g := range m[2] {
+			colours = append(colours, m[1])
+			glyphs = append(glyphs, string(g))
+		}
 	}
 	return
 }
