@@ -14,7 +14,6 @@ import (
 
 	"studio/pipeline"
 	"studio/pipeline/stats"
-	"studio/presets"
 	"studio/tui"
 	"studio/tui/components/logpane"
 	"studio/tui/components/outputs"
@@ -43,20 +42,9 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unknown command %q (commands: run, relay, presets, version; studio alone opens the console)", pos[0])
 	}
-	p, err := presets.Load(ef.preset)
-	if err != nil {
-		return &usageError{err.Error()}
-	}
-	if err := checkPresetInputs(p); err != nil {
-		return err
-	}
-	dests, err := buildDestinations(p, ef.to)
+	p, dests, record, err := loadPlan(ef, "")
 	if err != nil {
 		return err
-	}
-	record := ef.record
-	if record == "" {
-		record = p.Record.Path
 	}
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return usagef("the console needs a terminal; for scripts use: studio run --preset %s --to URL", ef.preset)

@@ -124,28 +124,9 @@ func parseArgs(fs *flag.FlagSet, args []string, help string, stdout io.Writer) (
 // runEngine loads the preset, checks every user input before going live,
 // runs the engine and maps the outcome to an error for the exit code.
 func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
-	p, err := presets.Load(ef.preset)
-	if err != nil {
-		return &usageError{err.Error()}
-	}
-	if input == "" && p.Source.Kind == "file" && p.Source.Input == "" {
-		return usagef("preset %s reads a file but names none: use studio relay INPUT --preset %s", ef.preset, ef.preset)
-	}
-	if err := checkInput(input); err != nil {
-		return err
-	}
-	if input == "" {
-		if err := checkPresetInputs(p); err != nil {
-			return err
-		}
-	}
-	dests, err := buildDestinations(p, ef.to)
+	p, dests, record, err := loadPlan(ef, input)
 	if err != nil {
 		return err
-	}
-	record := ef.record
-	if record == "" {
-		record = p.Record.Path
 	}
 	if len(dests) == 0 && record == "" {
 		return usagef("nothing to send to: add a destination (--to rtmp://host/app/KEY) or a recording (--record out.flv)")
@@ -244,6 +225,34 @@ func checkInput(input string) error {
 	}
 	f.Close()
 	return nil
+}
+
+// loadPlan loads the preset and checks, before anything opens, every input
+// (INPUT, or the preset's file sources), destination and the recording
+// path the run would use.
+func loadPlan(ef engineFlags, input string) (p *presets.Preset, dests []pipeline.Destination, record string, err error) {
+	if p, err = presets.Load(ef.preset); err != nil {
+		return nil, nil, "", &usageError{err.Error()}
+	}
+	if input == "" && len(p.Sources) == 0 && p.Source.Kind == presets.KindFile && p.Source.Input == "" {
+		return nil, nil, "", usagef("preset %s reads a file but names none: use studio relay INPUT --preset %s", ef.preset, ef.preset)
+	}
+	if err = checkInput(input); err != nil {
+		return nil, nil, "", err
+	}
+	if input == "" {
+		if err = checkPresetInputs(p); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	if dests, err = buildDestinations(p, ef.to); err != nil {
+		return nil, nil, "", err
+	}
+	record = ef.record
+	if record == "" {
+		record = p.Record.Path
+	}
+	return p, dests, record, nil
 }
 
 // buildDestinations lists the preset's outputs, then each --to URL (checked).
