@@ -17,21 +17,34 @@ import (
 )
 
 // The engine's live controls, used by the console. Every method is safe to
-// call from any goroutine, before or during Run; none waits on the network
+// call from any goroutine, before, during and after Run (after Close only
+// the read-only ones: Levels, Preview, Scenes); none waits on the network
 // except StopLive and StopRecording, which let queued media out (up to 5 s).
 
 // stopTimeout bounds how long stopping an output waits for its queue.
 const stopTimeout = 5 * time.Second
 
-// ErrNotLive is returned by StopLive and Reconnect when nothing is streaming.
-var ErrNotLive = errors.New("not live")
+// Errors of the live controls.
+var (
+	// ErrNotLive is returned by StopLive and Reconnect when nothing is streaming.
+	ErrNotLive = errors.New("not live")
+	// ErrEnded is returned by GoLive and StartRecording once the program has stopped.
+	ErrEnded = errors.New("the program has stopped")
+)
 
 // GoLive starts pushing to every destination of the run.
 func (e *Engine) GoLive() error {
 	e.ctlMu.Lock()
 	defer e.ctlMu.Unlock()
-	if len(e.live) > 0 {
+	switch {
+	case e.ended:
+		return ErrEnded
+	case len(e.live) > 0:
 		return errors.New("already live")
+	case e.stopping:
+		// The old publishes are still closing; a new one now could be
+		// refused as "already publishing".
+		return errors.New("still stopping the previous stream; try again in a moment")
 	}
 	if len(e.cfg.Destinations) == 0 {
 		return ErrNoDestinations
@@ -67,11 +80,17 @@ func (e *Engine) StopLive() error {
 	e.ctlMu.Lock()
 	live := e.live
 	e.live = nil
+	e.stopping = len(live) > 0
 	e.publishOutputs()
 	e.ctlMu.Unlock()
 	if len(live) == 0 {
 		return ErrNotLive
 	}
+	defer func() {
+		e.ctlMu.Lock()
+		e.stopping = false
+		e.ctlMu.Unlock()
+	}()
 	outs := make([]*output.Output, len(live))
 	for i, l := range live {
 		outs[i] = l.out
@@ -89,6 +108,9 @@ func (e *Engine) StopLive() error {
 func (e *Engine) StartRecording() (string, error) {
 	e.ctlMu.Lock()
 	defer e.ctlMu.Unlock()
+	if e.ended {
+		return "", ErrEnded
+	}
 	if e.recording != nil {
 		return "", errors.New("already recording")
 	}

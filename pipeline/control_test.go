@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -190,4 +191,55 @@ func TestFreshRecordingPath(t *testing.T) {
 	require.Equal(t, second, freshRecordingPath(want, now))
 	require.NoError(t, os.WriteFile(second, nil, 0o644))
 	require.Equal(t, filepath.Join(dir, "show-2026-11-22_10-04-05-3.flv"), freshRecordingPath(want, now))
+}
+
+// Recording, stopping (the encoders go idle) and recording again: the second
+// file comes from fresh encoders, so nothing the first session left inside
+// them (x264 lookahead without zerolatency) leaks into it.
+func TestRecordAgainAfterIdle(t *testing.T) {
+	p, err := presets.Load("demo")
+	require.NoError(t, err)
+	p.Video.Size = presets.Resolution{Width: 640, Height: 360}
+	p.Video.Bitrate = 800_000
+	p.Video.Tune = "" // lookahead: the encoder holds frames back
+	dir := t.TempDir()
+	e, err := Open(Config{Preset: p, RecordPath: filepath.Join(dir, "take.flv"), Realtime: true, Interactive: true, Logf: t.Logf})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+
+	var takes []string
+	for range 2 {
+		path, err := e.StartRecording()
+		require.NoError(t, err)
+		time.Sleep(2 * time.Second)
+		_, _, err = e.StopRecording()
+		require.NoError(t, err)
+		takes = append(takes, path)
+		time.Sleep(time.Second) // idle: nothing encoded
+	}
+	cancel()
+	require.NoError(t, <-done)
+	_, err = e.StartRecording()
+	require.ErrorIs(t, err, ErrEnded)
+
+	for _, path := range takes {
+		probe := testpeer.FFprobe(t, path)
+		require.NotNil(t, probe.Video, path)
+		require.Less(t, probe.Video.StartTime, 0.2, path)
+		require.InDelta(t, 1.6, probe.Format.Duration, 0.6, path)
+		times := testpeer.PacketTimes(t, path, "v")
+		sort.Float64s(times) // presentation order (B-frames)
+		require.Less(t, times[0], 0.2, "%s starts with its own first frame", path)
+		// The cut at the end falls where the encoder is mid-reorder: the
+		// last P-frame is written, the B-frames before it are still in the
+		// encoder. Hence no check of the last 0.2 s.
+		for i := 1; i < len(times) && times[i] < times[len(times)-1]-0.2; i++ {
+			require.Less(t, times[i]-times[i-1], 0.1, "%s: gap at %.2fs", path, times[i-1])
+		}
+		require.Empty(t, testpeer.DecodeErrors(t, path), path)
+	}
 }

@@ -97,6 +97,8 @@ type Engine struct {
 	fixed     []*output.Output
 	live      []*outputEntry
 	recording *outputEntry
+	stopping  bool // StopLive is draining the streams
+	ended     bool // Run has finished
 	outCtx    context.Context
 	abortOuts context.CancelFunc
 
@@ -109,6 +111,8 @@ type Engine struct {
 	previewOn atomic.Bool
 	// wantKey asks the loop for a keyframe (an output joined).
 	wantKey atomic.Bool
+
+	closeOnce sync.Once
 
 	start         time.Time
 	programFrames atomic.Int64
@@ -161,6 +165,9 @@ func Open(cfg Config) (_ *Engine, err error) {
 	}
 	if cfg.Interactive {
 		if e.prev, err = newPreview(f.Width, f.Height, f.FrameRate.Float64()); err != nil {
+			return nil, err
+		}
+		if err = e.src.holdWhenDown(); err != nil {
 			return nil, err
 		}
 		return e, nil
@@ -318,6 +325,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.il.flush()
 	e.ctlMu.Lock()
+	e.ended = true // no output starts from here on
 	all := append([]*output.Output(nil), *e.outputs.Load()...)
 	e.ctlMu.Unlock()
 	stopOutputs(all, 5*time.Second, e.cfg.Logf)
@@ -633,24 +641,24 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
 // Close frees the sources, encoders and preview. Call after Run returns.
+// The controls stay callable (a console may still be refreshing): meters
+// and the preview then read what they last held.
 func (e *Engine) Close() {
-	if e.abortOuts != nil {
-		e.abortOuts()
-	}
-	if e.src != nil {
-		e.src.Close()
-		e.src = nil
-	}
-	if e.venc != nil {
-		e.venc.Close()
-		e.venc = nil
-	}
-	if e.aenc != nil {
-		e.aenc.Close()
-		e.aenc = nil
-	}
-	if e.prev != nil {
-		e.prev.close()
-		e.prev = nil
-	}
+	e.closeOnce.Do(func() {
+		if e.abortOuts != nil {
+			e.abortOuts()
+		}
+		if e.src != nil {
+			e.src.Close()
+		}
+		if e.venc != nil {
+			e.venc.Close()
+		}
+		if e.aenc != nil {
+			e.aenc.Close()
+		}
+		if e.prev != nil {
+			e.prev.close()
+		}
+	})
 }

@@ -77,6 +77,13 @@ type sceneSwitcher struct {
 	nextV, nextA     int64
 	rebaseV, rebaseA bool
 
+	// holdOnEnd (the console): when the source on air ends or fails, the
+	// program goes on with its last picture and silence, so the stream and
+	// the recording continue and the streamer can switch scenes.
+	holdOnEnd bool
+	last      *astiav.Frame // a reference to the newest picture (black at first)
+	silence   *astiav.Frame
+
 	// Master fader.
 	masterGain  atomic.Uint64
 	masterMuted atomic.Bool
@@ -97,6 +104,64 @@ func newSceneSwitcher(sources []*programSource, scenes []sceneRef) *sceneSwitche
 	return w
 }
 
+// holdWhenDown makes the switcher keep the program going when the source
+// on air ends or fails (see holdOnEnd). It allocates the black picture and
+// the silence it starts from.
+func (w *sceneSwitcher) holdWhenDown() error {
+	f := w.format
+	w.last = astiav.AllocFrame()
+	w.last.SetWidth(f.Width)
+	w.last.SetHeight(f.Height)
+	w.last.SetPixelFormat(astiav.PixelFormatYuv420P)
+	if err := w.last.AllocBuffer(0); err != nil {
+		return fmt.Errorf("black picture: %w", err)
+	}
+	if err := w.last.ImageFillBlack(); err != nil {
+		return fmt.Errorf("black picture: %w", err)
+	}
+	w.silence = astiav.AllocFrame()
+	w.silence.SetNbSamples(source.AudioFrameSamples)
+	w.silence.SetSampleFormat(astiav.SampleFormatFltp)
+	w.silence.SetSampleRate(f.SampleRate)
+	layout := astiav.ChannelLayoutStereo
+	if f.Channels == 1 {
+		layout = astiav.ChannelLayoutMono
+	}
+	w.silence.SetChannelLayout(layout)
+	if err := w.silence.AllocBuffer(0); err != nil {
+		return fmt.Errorf("silence: %w", err)
+	}
+	for c := 0; c < f.Channels; c++ {
+		clear(planarFloat(w.silence, c))
+	}
+	w.holdOnEnd = true
+	return nil
+}
+
+// down says whether a source has ended or failed for good.
+func (ps *programSource) down() bool {
+	st := ps.state.Load()
+	return st == stats.SourceEnded || st == stats.SourceError
+}
+
+// hold gives the next program frame while the source on air is down: the
+// last picture again, or a block of silence, whichever is due first.
+func (w *sceneSwitcher) hold() (source.Frame, error) {
+	tb := w.format.VideoTimeBase()
+	tv := media.TicksToDuration(w.nextV, tb.Num(), tb.Den())
+	ta := media.TicksToDuration(w.nextA, 1, w.format.SampleRate)
+	if ta < tv {
+		fr := source.Frame{Kind: media.Audio, AV: w.silence, PTS: w.nextA, Time: ta}
+		w.silence.SetPts(w.nextA)
+		w.nextA += source.AudioFrameSamples
+		return fr, nil
+	}
+	fr := source.Frame{Kind: media.Video, AV: w.last, PTS: w.nextV, Time: tv}
+	w.last.SetPts(w.nextV)
+	w.nextV++
+	return fr, nil
+}
+
 // Format implements source.Source.
 func (w *sceneSwitcher) Format() source.Format { return w.format }
 
@@ -113,6 +178,10 @@ func (w *sceneSwitcher) CorruptPackets() int64 {
 func (w *sceneSwitcher) Close() {
 	for _, ps := range w.sources {
 		ps.src.Close()
+	}
+	if w.last != nil {
+		w.last.Free()
+		w.silence.Free()
 	}
 }
 
@@ -141,6 +210,9 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		}
 	}
 	ps := w.sources[w.scenes[w.active].src]
+	if w.holdOnEnd && ps.down() {
+		return w.hold()
+	}
 	fr, err := ps.src.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
@@ -148,6 +220,9 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		} else {
 			ps.state.Store(stats.SourceError)
 			ps.errMsg.Store(err.Error())
+		}
+		if w.holdOnEnd {
+			return w.hold()
 		}
 		return fr, err
 	}
@@ -166,6 +241,13 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 			fr.AV.SetPts(fr.PTS)
 			tb := w.format.VideoTimeBase()
 			fr.Time = media.TicksToDuration(fr.PTS, tb.Num(), tb.Den())
+		}
+		if w.holdOnEnd {
+			// Keep the picture for hold; a reference, not a copy.
+			w.last.Unref()
+			if err := w.last.Ref(fr.AV); err != nil {
+				return fr, fmt.Errorf("hold picture: %w", err)
+			}
 		}
 	case media.Audio:
 		if w.rebaseA {
@@ -191,7 +273,8 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	srcGain := linear(ps.gainDB(), false)
 	master := linear(math.Float64frombits(w.masterGain.Load()), w.masterMuted.Load())
-	if srcGain != 1 || ps.muted.Load() || master != 1 {
+	muted := ps.muted.Load() // read once: the frame is made writable for what is read here
+	if srcGain != 1 || muted || master != 1 {
 		if err := makeWritable(f); err != nil {
 			return err
 		}
@@ -204,7 +287,7 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	ps.statMeter.add(f, ch)
 	ps.liveMeter.add(f, ch)
 	ps.meterMu.Unlock()
-	if total := master * linear(0, ps.muted.Load()); total != 1 {
+	if total := master * linear(0, muted); total != 1 {
 		scale(f, ch, total)
 	}
 	w.meterMu.Lock()

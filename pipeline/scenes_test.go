@@ -7,6 +7,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
+	"studio/internal/testpeer"
 	"studio/pipeline/media"
 	"studio/pipeline/source"
 	"studio/pipeline/stats"
@@ -120,4 +121,47 @@ func TestFadersScaleAndMute(t *testing.T) {
 	require.Error(t, w.setMute("nobody", true))
 	require.Error(t, w.setGain("nobody", 1))
 	require.Error(t, w.setGain("a", math.NaN()))
+}
+
+// In the console a source that ends does not end the broadcast: the program
+// holds its last picture with silence, the timeline running on, until the
+// streamer switches scenes.
+func TestEndedSourceIsHeldInTheConsole(t *testing.T) {
+	clip := testpeer.MakeMedia(t, "clip.mp4",
+		"-f", "lavfi", "-i", "color=c=red:size=320x180:rate=30", "-f", "lavfi", "-i", "sine=f=440:r=48000",
+		"-t", "0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+	f := source.Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1)}
+	file, err := source.OpenFile(source.FileConfig{Input: clip, Width: 320, Height: 180, FrameRate: f.FrameRate,
+		SampleRate: 48000, Channels: 2})
+	require.NoError(t, err)
+	pattern, err := source.NewTestPatternLook(f, source.DefaultLook)
+	require.NoError(t, err)
+	w := newSceneSwitcher([]*programSource{newProgramSource("clip", "file", file), newProgramSource("pattern", "testsrc", pattern)},
+		[]sceneRef{{name: "Clip", src: 0}, {name: "Pattern", src: 1}})
+	t.Cleanup(w.Close)
+	require.NoError(t, w.holdWhenDown())
+
+	var nextV, nextA int64
+	peak := readN(t, w, 45, &nextV, &nextA) // 1.5 s: the clip is 0.5 s
+	require.Greater(t, peak, 0.01, "the clip's tone")
+	require.Equal(t, stats.SourceEnded, w.sources[0].state.Load())
+	// Held: red picture, silence.
+	require.Zero(t, readN(t, w, 15, &nextV, &nextA), "silence while held")
+	fr, err := w.Read()
+	require.NoError(t, err)
+	for fr.Kind != media.Video {
+		nextA += int64(fr.AV.NbSamples())
+		fr, err = w.Read()
+		require.NoError(t, err)
+	}
+	y, err := fr.AV.Data().Bytes(1)
+	require.NoError(t, err)
+	require.InDelta(t, 81, int(y[0]), 3, "the last picture (red: Y 81) is held")
+	nextV++
+
+	// Switching scenes brings the program back to life, timeline unbroken.
+	require.NoError(t, w.Switch(1))
+	require.Greater(t, readN(t, w, 15, &nextV, &nextA), 0.01, "the pattern's tone")
+	require.Equal(t, stats.SourceLive, w.sources[1].state.Load())
+	require.Equal(t, stats.SourceEnded, w.sources[0].state.Load())
 }

@@ -231,6 +231,9 @@ func (p *Preset) validate() *Error {
 		if j, dup := names[s.Name]; dup {
 			return p.errAt(key+".name", "duplicate name %s (also sources[%d])", quote(s.Name), j)
 		}
+		if s.Name == "master" {
+			return p.errAt(key+".name", `"master" is the mixer's master fader; choose another name`)
+		}
 		names[s.Name] = i
 		if e := p.checkSource(key, s); e != nil {
 			return e

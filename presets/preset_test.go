@@ -60,6 +60,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown kind", "source:\n  kind: camera\n", `my.yaml:2: source.kind: unknown kind "camera" (use testsrc or file)`},
 		{"source and sources", "source:\n  kind: file\nsources:\n  - name: a\n",
 			"my.yaml:1: source: use either source: (one source) or sources: (named sources for scenes), not both"},
+		{"source named master", "sources:\n  - name: master\n", `my.yaml:2: sources[0].name: "master" is the mixer's master fader; choose another name`},
 		{"source without name", "sources:\n  - kind: testsrc\n", "my.yaml:2: sources[0].name: required: scenes refer to sources by name"},
 		{"duplicate source", "sources:\n  - name: a\n  - name: a\n", `my.yaml:3: sources[1].name: duplicate name "a" (also sources[0])`},
 		{"bad pattern", "sources:\n  - name: a\n    pattern: plasma\n",

@@ -188,19 +188,25 @@ func (m *Model) onStats(s stats.Stats) {
 		}
 	}
 	for _, src := range s.Sources {
-		if src.State == stats.SourceError && src.Error != "" && !sourceHadError(prev, src.Name) {
-			m.addLog(m.now(), logpane.Error, src.Name+": "+src.Error)
+		if sourceState(prev, src.Name) == src.State {
+			continue
+		}
+		switch src.State {
+		case stats.SourceError:
+			m.addLog(m.now(), logpane.Error, src.Name+": "+src.Error+"; holding the last picture (switch scenes with 1-9)")
+		case stats.SourceEnded:
+			m.addLog(m.now(), logpane.Warn, src.Name+": the input ended; holding the last picture (switch scenes with 1-9)")
 		}
 	}
 }
 
-func sourceHadError(s stats.Stats, name string) bool {
+func sourceState(s stats.Stats, name string) string {
 	for _, src := range s.Sources {
-		if src.Name == name && src.State == stats.SourceError {
-			return true
+		if src.Name == name {
+			return src.State
 		}
 	}
-	return false
+	return ""
 }
 
 func (m *Model) addLog(at time.Time, level, text string) {
@@ -294,10 +300,10 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
-		if m.live || m.recording {
+		if m.live || m.goingLive || m.recording {
 			what := "streaming"
 			switch {
-			case m.live && m.recording:
+			case (m.live || m.goingLive) && m.recording:
 				what = "streaming and recording"
 			case m.recording:
 				what = "recording"

@@ -368,10 +368,15 @@ func TestStatsUpdateScenesAndSources(t *testing.T) {
 	s.Scene = "BRB"
 	s.Sources[1].State, s.Sources[1].Error = stats.SourceError, "input file gone"
 	run(m, s)
+	run(m, s)
 	v := m.View()
 	require.Contains(t, v, "scene BRB")
 	require.Contains(t, v, "input file gone")
-	require.Contains(t, v, "mic: input file gone", "a source error is logged once")
+	require.Equal(t, 1, strings.Count(v, "10:00:00 mic: input file gone"), "a source error is logged once")
+	s.Sources = append([]stats.Source(nil), s.Sources...) // a new snapshot, as the engine sends
+	s.Sources[1].State, s.Sources[1].Error = stats.SourceEnded, ""
+	run(m, s)
+	require.Contains(t, m.View(), "mic: the input ended; holding the last picture")
 }
 
 func BenchmarkView(b *testing.B) {

@@ -107,9 +107,9 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	_, runErr := prog.Run()
 	// The screen is restored; stop the engine cleanly: streams send what
 	// they hold and unpublish, the recording is closed and stays playable.
-	live := eng.Live()
-	if live {
+	if eng.Live() {
 		fmt.Fprintln(stderr, "studio: stopping the stream…")
+		_ = eng.StopLive() // sends what is queued, then unpublishes
 	}
 	var recPath string
 	var recBytes int64

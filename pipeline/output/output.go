@@ -74,8 +74,10 @@ type Output struct {
 	// its stream is moved so that keyframe is at rebaseTo.
 	joining  bool
 	rebaseTo time.Duration
-	// kick cuts a reconnect wait short.
-	kick chan struct{}
+	// kick cuts a reconnect wait short; stopping ends it (Stop was called).
+	kick     chan struct{}
+	stopping chan struct{}
+	stopOnce sync.Once
 
 	done chan struct{}
 	err  error
@@ -84,7 +86,7 @@ type Output struct {
 // New makes an output; Start runs it. maskedURL must already be masked.
 func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Policy, logf func(string, ...any)) *Output {
 	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(queueLimit), policy: policy, logf: logf,
-		kick: make(chan struct{}, 1), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), stopping: make(chan struct{}), done: make(chan struct{})}
 	o.state.Store(stats.StateConnecting)
 	return o
 }
@@ -96,9 +98,12 @@ func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Pol
 // Start; ask the encoder for a keyframe so the wait is short.
 func (o *Output) JoinAt(d time.Duration) { o.joining, o.rebaseTo = true, d }
 
-// RetryNow cuts a wait between reconnect attempts short. It does nothing to
-// a live or stopped output.
+// RetryNow cuts a wait between reconnect attempts short; it does nothing
+// unless the output is waiting to reconnect.
 func (o *Output) RetryNow() {
+	if o.State() != stats.StateReconnecting {
+		return
+	}
 	select {
 	case o.kick <- struct{}{}:
 	default:
@@ -149,6 +154,7 @@ func (o *Output) Start(ctx context.Context, h media.StreamHeader) {
 // stream cleanly. It waits up to timeout before the caller should cancel.
 func (o *Output) Stop(timeout time.Duration) bool {
 	o.queue.Close()
+	o.stopOnce.Do(func() { close(o.stopping) })
 	select {
 	case <-o.done:
 		return true
@@ -206,6 +212,10 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		case <-time.After(wait):
 		case <-o.kick:
 			o.logf("%s: retrying now", o.name)
+		case <-o.stopping:
+			// Stopped while waiting to reconnect: what is queued cannot go
+			// anywhere, and waiting for a server that is down helps nobody.
+			return nil
 		case <-ctx.Done():
 			return nil
 		}

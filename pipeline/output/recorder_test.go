@@ -348,6 +348,22 @@ func TestOutputRebasesLateJoiner(t *testing.T) {
 	o := New("recording", path, &Recorder{Path: path}, 30*time.Second, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
 	o.JoinAt(encode.StartOffset)
 	o.Start(context.Background(), h)
+	// What a joiner gets before its keyframe: audio and the tail of a GOP.
+	// Both are dropped, so that sound and picture start together.
+	var audio, inter []byte
+	for _, p := range pkts {
+		if p.Kind == media.Audio && audio == nil {
+			audio = p.Data
+		}
+		if p.Kind == media.Video && !p.Key && inter == nil {
+			inter = p.Data
+		}
+	}
+	first := pkts[0].DTS
+	o.Push(media.NewPacket(media.Audio, first-60*time.Millisecond, first-60*time.Millisecond, true, audio))
+	o.Push(media.NewPacket(media.Video, first-33*time.Millisecond, first-33*time.Millisecond, false, inter))
+	o.Push(media.NewPacket(media.Audio, first-10*time.Millisecond, first-10*time.Millisecond, true, audio))
+	require.True(t, pkts[0].Key && pkts[0].Kind == media.Video, "the stream proper starts on a keyframe")
 	for _, p := range pkts {
 		p.Retain()
 		o.Push(p)

@@ -10,6 +10,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"studio/filters"
+	"studio/presets"
 )
 
 // FileConfig says what to open and what program format to deliver.
@@ -79,13 +80,13 @@ func OpenFile(cfg FileConfig) (_ *File, err error) {
 	if !f.hasAudio {
 		desc := fmt.Sprintf("anullsrc=r=%d:cl=%s:nb_samples=%d,%s", f.format.SampleRate, layoutName(f.format.Channels), AudioFrameSamples, audioOut(f.format.Channels))
 		if f.silence, err = filters.NewGenerator(desc, true); err != nil {
-			return nil, fmt.Errorf("silence for %q: %w", cfg.Input, err)
+			return nil, fmt.Errorf("silence for %q: %w", presets.MaskURL(cfg.Input), err)
 		}
 	}
 	if !f.hasVideo {
 		desc := fmt.Sprintf("color=c=black:s=%dx%d:r=%d/%d,format=yuv420p", f.format.Width, f.format.Height, f.format.FrameRate.Num(), f.format.FrameRate.Den())
 		if f.black, err = filters.NewGenerator(desc, false); err != nil {
-			return nil, fmt.Errorf("black video for %q: %w", cfg.Input, err)
+			return nil, fmt.Errorf("black video for %q: %w", presets.MaskURL(cfg.Input), err)
 		}
 	}
 	return f, nil
@@ -105,12 +106,12 @@ func (f *File) openInput() error {
 		f.fc.Free()
 		f.fc = nil
 		if errors.Is(err, astiav.ErrInvaliddata) {
-			return fmt.Errorf("input %q is not a media file FFmpeg can read (%w)", f.cfg.Input, err)
+			return fmt.Errorf("input %q is not a media file FFmpeg can read (%w)", f.shown(), err)
 		}
-		return fmt.Errorf("open input %q: %w", f.cfg.Input, err)
+		return fmt.Errorf("open input %q: %w", f.shown(), err)
 	}
 	if err := f.fc.FindStreamInfo(nil); err != nil {
-		return fmt.Errorf("read stream info of %q: %w", f.cfg.Input, err)
+		return fmt.Errorf("read stream info of %q: %w", f.shown(), err)
 	}
 	f.vIdx, f.aIdx = -1, -1
 	for _, s := range f.fc.Streams() {
@@ -119,19 +120,19 @@ func (f *File) openInput() error {
 		case cp.MediaType() == astiav.MediaTypeVideo && f.vIdx < 0:
 			dec, err := openDecoder(f.fc, s)
 			if err != nil {
-				return fmt.Errorf("video of %q: %w", f.cfg.Input, err)
+				return fmt.Errorf("video of %q: %w", f.shown(), err)
 			}
 			f.vIdx, f.vDec, f.vTB = s.Index(), dec, s.TimeBase()
 		case cp.MediaType() == astiav.MediaTypeAudio && f.aIdx < 0:
 			dec, err := openDecoder(f.fc, s)
 			if err != nil {
-				return fmt.Errorf("audio of %q: %w", f.cfg.Input, err)
+				return fmt.Errorf("audio of %q: %w", f.shown(), err)
 			}
 			f.aIdx, f.aDec, f.aTB = s.Index(), dec, s.TimeBase()
 		}
 	}
 	if f.vIdx < 0 && f.aIdx < 0 {
-		return fmt.Errorf("input %q has no audio or video stream", f.cfg.Input)
+		return fmt.Errorf("input %q has no audio or video stream", f.shown())
 	}
 	f.hasVideo, f.hasAudio = f.vIdx >= 0, f.aIdx >= 0
 	if st := f.fc.StartTime(); st != astiav.NoPtsValue {
@@ -261,6 +262,9 @@ func (f *File) step() error {
 	return f.fillStandIns()
 }
 
+// shown is the input as errors may show it: a URL's key masked.
+func (f *File) shown() string { return presets.MaskURL(f.cfg.Input) }
+
 func (f *File) readPacket() error {
 	err := f.fc.ReadFrame(f.pkt)
 	if err != nil {
@@ -337,11 +341,11 @@ func (f *File) filter(fr *astiav.Frame, tb astiav.Rational, video bool) error {
 			}
 			desc += ",setsar=1,format=yuv420p"
 			if f.vGraph, err = filters.NewVideo(desc, fr, microseconds); err != nil {
-				return fmt.Errorf("video of %q: %w", f.cfg.Input, err)
+				return fmt.Errorf("video of %q: %w", f.shown(), err)
 			}
 		}
 		if err = f.vGraph.Push(fr); err != nil {
-			return fmt.Errorf("filter video of %q: %w", f.cfg.Input, err)
+			return fmt.Errorf("filter video of %q: %w", f.shown(), err)
 		}
 		return f.drain(f.vGraph, &f.vq, true)
 	}
@@ -353,11 +357,11 @@ func (f *File) filter(fr *astiav.Frame, tb astiav.Rational, video bool) error {
 		// packets) with silence so audio stays on the video timeline.
 		desc := fmt.Sprintf("aresample=%d:async=1:first_pts=0,%s", f.format.SampleRate, audioOut(f.format.Channels))
 		if f.aGraph, err = filters.NewAudio(desc, fr, microseconds); err != nil {
-			return fmt.Errorf("audio of %q: %w", f.cfg.Input, err)
+			return fmt.Errorf("audio of %q: %w", f.shown(), err)
 		}
 	}
 	if err = f.aGraph.Push(fr); err != nil {
-		return fmt.Errorf("filter audio of %q: %w", f.cfg.Input, err)
+		return fmt.Errorf("filter audio of %q: %w", f.shown(), err)
 	}
 	return f.drain(f.aGraph, &f.aq, false)
 }

@@ -357,3 +357,11 @@ func TestTestPatternLooks(t *testing.T) {
 	require.NoError(t, err)
 	bars.Close()
 }
+
+func TestInputErrorsMaskTheKey(t *testing.T) {
+	_, err := OpenFile(FileConfig{Input: "rtmp://127.0.0.1:1/live/SECRETKEY42?token=abc"})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "SECRETKEY42")
+	require.NotContains(t, err.Error(), "abc")
+	require.Contains(t, err.Error(), "rtmp://127.0.0.1:1/live/****")
+}
