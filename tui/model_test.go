@@ -355,6 +355,15 @@ func TestHelpShowsEveryKey(t *testing.T) {
 	require.Contains(t, m.View(), "Outputs")
 }
 
+// Keys typed fast reach the console as one message; each must act.
+func TestKeysTypedTogether(t *testing.T) {
+	m, f, _ := newTestModel(1)
+	run(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s2r")})
+	require.Equal(t, []string{"GoLive", "SwitchScene 1", "StartRecording"}, f.Calls())
+	run(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s2r"), Paste: true})
+	require.Len(t, f.Calls(), 3, "a paste is not a string of commands")
+}
+
 func TestHintBarAlwaysVisible(t *testing.T) {
 	m, _, _ := newTestModel(1)
 	last := func() string { l := strings.Split(m.View(), "\n"); return l[len(l)-1] }
