@@ -69,6 +69,11 @@ type Model struct {
 	focus       panel
 
 	mixer   mixer.Model
+	// gains and mutes are what the streamer asked for, by source: the
+	// meters' readings lag a tick behind, and a second + pressed before the
+	// engine answered must build on the first.
+	gains   map[string]float64
+	mutes   map[string]bool
 	outputs outputs.Model
 	log     logpane.Model
 	lastErr string
@@ -454,8 +459,16 @@ func (m *Model) toggleMute() tea.Cmd {
 		return nil
 	}
 	r := &m.mixer.Rows[i]
-	r.Muted = !r.Muted
-	name, muted, ctrl := r.Name, r.Muted, m.ctrl
+	muted, asked := m.mutes[r.Name]
+	if !asked {
+		muted = r.Muted
+	}
+	muted = !muted
+	if m.mutes == nil {
+		m.mutes = map[string]bool{}
+	}
+	m.mutes[r.Name], r.Muted = muted, muted
+	name, ctrl := r.Name, m.ctrl
 	return m.call("mute", func(*resultMsg) error { return ctrl.SetMute(name, muted) })
 }
 
@@ -465,8 +478,16 @@ func (m *Model) changeGain(d float64) tea.Cmd {
 		return nil
 	}
 	r := &m.mixer.Rows[i]
-	r.GainDB = min(max(r.GainDB+d, -60), 20)
-	name, db, ctrl := r.Name, r.GainDB, m.ctrl
+	db, asked := m.gains[r.Name]
+	if !asked {
+		db = r.GainDB
+	}
+	db = min(max(db+d, -60), 20)
+	if m.gains == nil {
+		m.gains = map[string]float64{}
+	}
+	m.gains[r.Name], r.GainDB = db, db
+	name, ctrl := r.Name, m.ctrl
 	return m.call("gain", func(*resultMsg) error { return ctrl.SetGain(name, db) })
 }
 

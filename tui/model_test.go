@@ -364,6 +364,20 @@ func TestKeysTypedTogether(t *testing.T) {
 	require.Len(t, f.Calls(), 3, "a paste is not a string of commands")
 }
 
+// A second + pressed before the engine's meters caught up builds on the
+// first, and m twice is mute then unmute, whatever the meters said between.
+func TestFaderKeysBuildOnWhatWasAsked(t *testing.T) {
+	m, f, clk := newTestModel(1)
+	run(m, tickMsg{at: clk.now(), levels: testLevels})
+	press(m, "tab", "tab")
+	press(m, "+")
+	run(m, tickMsg{at: clk.now(), levels: testLevels}) // still says 0 dB
+	press(m, "+", "m")
+	run(m, tickMsg{at: clk.now(), levels: testLevels}) // still says unmuted
+	press(m, "m")
+	require.Equal(t, []string{"Gain pattern 1", "Gain pattern 2", "Mute pattern", "Unmute pattern"}, f.Calls())
+}
+
 func TestHintBarAlwaysVisible(t *testing.T) {
 	m, _, _ := newTestModel(1)
 	last := func() string { l := strings.Split(m.View(), "\n"); return l[len(l)-1] }
