@@ -68,7 +68,7 @@ type Model struct {
 	outSel      int
 	focus       panel
 
-	mixer   mixer.Model
+	mixer mixer.Model
 	// gains and mutes are what the streamer asked for, by source: the
 	// meters' readings lag a tick behind, and a second + pressed before the
 	// engine answered must build on the first.
