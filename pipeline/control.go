@@ -216,7 +216,7 @@ func (e *Engine) SwitchScene(i int) error { return e.src.Switch(i) }
 // SetMute mutes a source, or the master (MasterName).
 func (e *Engine) SetMute(name string, muted bool) error { return e.src.setMute(name, muted) }
 
-// SetGain sets a source's or the master's gain in dB (clamped to MinGainDB..MaxGainDB).
+// SetGain sets a source's or the master's gain in dB (clamped to stats.MinGainDB..MaxGainDB).
 func (e *Engine) SetGain(name string, db float64) error { return e.src.setGain(name, db) }
 
 // Levels returns each source's level and then the master's since the last
@@ -231,10 +231,11 @@ func (e *Engine) SetPreview(on bool) { e.previewOn.Store(on) }
 
 // Preview copies the newest preview picture into dst (reallocated if its
 // size differs; PreviewWidth wide, the program's aspect) and returns it with
-// a sequence number that changes with each new picture (0: none yet).
-func (e *Engine) Preview(dst *image.RGBA) (*image.RGBA, uint64) {
+// a sequence number that changes with each new picture (0: none yet). When
+// the newest is the one numbered since (the caller has it), nothing is copied.
+func (e *Engine) Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64) {
 	if e.prev == nil {
 		return dst, 0
 	}
-	return e.prev.copyTo(dst)
+	return e.prev.copyTo(dst, since)
 }

@@ -73,12 +73,16 @@ func TestLiveControlsAgainstNginx(t *testing.T) {
 	// READY: the program runs (meters, preview) but nothing is encoded.
 	time.Sleep(1200 * time.Millisecond)
 	require.Zero(t, e.framesEncoded.Load(), "nothing is encoded before anything consumes it")
-	_, seq := e.Preview(nil)
+	_, seq := e.Preview(nil, 0)
 	require.Zero(t, seq, "the preview costs nothing until asked for")
 	e.SetPreview(true)
 	time.Sleep(600 * time.Millisecond)
-	pic, seq := e.Preview(nil)
+	pic, seq := e.Preview(nil, 0)
 	require.NotZero(t, seq)
+	same, newest := e.Preview(nil, seq)
+	if newest == seq {
+		require.Nil(t, same, "the picture the caller has is not copied again")
+	}
 	require.Equal(t, PreviewWidth, pic.Rect.Dx())
 	require.Equal(t, 144, pic.Rect.Dy(), "16:9 kept")
 	levels := e.Levels(nil)

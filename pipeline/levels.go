@@ -46,14 +46,16 @@ func packedPlane(f *astiav.Frame) ([]byte, int) {
 	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[0])), stride*int(cf.height)), stride
 }
 
-// levelMeter tracks peak and mean-square of the program audio between snapshots.
+// levelMeter tracks peak and mean-square of audio between readings.
 type levelMeter struct {
 	peak  float64
 	sumSq float64
 	n     int
 }
 
-func (m *levelMeter) add(f *astiav.Frame, channels int) {
+// measure reads one planar-float frame in one pass.
+func measure(f *astiav.Frame, channels int) levelMeter {
+	var m levelMeter
 	for ch := 0; ch < channels; ch++ {
 		for _, s := range planarFloat(f, ch) {
 			v := math.Abs(float64(s))
@@ -62,7 +64,17 @@ func (m *levelMeter) add(f *astiav.Frame, channels int) {
 		}
 		m.n += f.NbSamples()
 	}
+	return m
 }
+
+// merge adds a measured frame to the meter.
+func (m *levelMeter) merge(o levelMeter) {
+	m.peak = max(m.peak, o.peak)
+	m.sumSq += o.sumSq
+	m.n += o.n
+}
+
+func (m *levelMeter) add(f *astiav.Frame, channels int) { m.merge(measure(f, channels)) }
 
 // take returns peak and RMS in dBFS and resets the meter; measured is false
 // when no samples came in since the last take.

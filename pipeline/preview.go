@@ -75,11 +75,12 @@ func (p *preview) offer(f *astiav.Frame) {
 
 // copyTo copies the newest picture into dst (reallocated when its size
 // differs) and returns it with its sequence number (0: no picture yet).
-func (p *preview) copyTo(dst *image.RGBA) (*image.RGBA, uint64) {
+// When the newest is the one numbered since, nothing is copied.
+func (p *preview) copyTo(dst *image.RGBA, since uint64) (*image.RGBA, uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.seq == 0 {
-		return dst, 0
+	if p.seq == 0 || p.seq == since {
+		return dst, p.seq
 	}
 	if dst == nil || dst.Rect.Dx() != p.w || dst.Rect.Dy() != p.h {
 		dst = image.NewRGBA(image.Rect(0, 0, p.w, p.h))

@@ -15,28 +15,60 @@ import (
 	"studio/pipeline/stats"
 )
 
-// Gain limits for SetGain, in dB.
-const (
-	MinGainDB = -60.0
-	MaxGainDB = 20.0
-)
+// fader is a gain stage with a mute and two meters over what passes it:
+// one read by the once-a-second stats, one by the console several times a
+// second. A source has one, and so has the master.
+type fader struct {
+	gainBits atomic.Uint64 // float64 dB
+	muted    atomic.Bool
 
-// programSource is one named source with its fader and meters.
+	mu         sync.Mutex
+	stat, live levelMeter
+}
+
+func (f *fader) gainDB() float64 { return math.Float64frombits(f.gainBits.Load()) }
+
+// setGain sets the gain in dB, clamped to stats.MinGainDB..MaxGainDB.
+func (f *fader) setGain(db float64) error {
+	if math.IsNaN(db) {
+		return errors.New("gain is not a number")
+	}
+	f.gainBits.Store(math.Float64bits(min(max(db, stats.MinGainDB), stats.MaxGainDB)))
+	return nil
+}
+
+// meter measures a frame once and feeds both meters.
+func (f *fader) meter(fr *astiav.Frame, channels int) {
+	m := measure(fr, channels)
+	f.mu.Lock()
+	f.stat.merge(m)
+	f.live.merge(m)
+	f.mu.Unlock()
+}
+
+// reading takes (and resets) the live or the stats meter.
+func (f *fader) reading(name string, live bool) (stats.AudioSource, bool) {
+	f.mu.Lock()
+	m := &f.stat
+	if live {
+		m = &f.live
+	}
+	peak, rms, measured := m.take()
+	f.mu.Unlock()
+	return stats.AudioSource{Name: name, PeakDBFS: peak, RMSDBFS: rms, Muted: f.muted.Load(), GainDB: f.gainDB()}, measured
+}
+
+// programSource is one named source with its fader.
 type programSource struct {
+	fader
 	name, kind string
 	src        source.Source
 
-	gainBits atomic.Uint64 // float64 dB
-	muted    atomic.Bool
-	frames   atomic.Int64 // video frames delivered
+	frames atomic.Int64 // video frames delivered
 	// statFrames is frames at the last stats line (stats goroutine only).
 	statFrames int64
 	state      atomic.Value // string
 	errMsg     atomic.Value // string
-
-	meterMu   sync.Mutex
-	statMeter levelMeter // taken by the once-a-second stats
-	liveMeter levelMeter // taken by the console's meters
 }
 
 func newProgramSource(name, kind string, src source.Source) *programSource {
@@ -45,8 +77,6 @@ func newProgramSource(name, kind string, src source.Source) *programSource {
 	ps.errMsg.Store("")
 	return ps
 }
-
-func (ps *programSource) gainDB() float64 { return math.Float64frombits(ps.gainBits.Load()) }
 
 // linear is the amplitude factor of a gain in dB (0 when muted).
 func linear(db float64, muted bool) float32 {
@@ -84,12 +114,7 @@ type sceneSwitcher struct {
 	last      *astiav.Frame // a reference to the newest picture (black at first)
 	silence   *astiav.Frame
 
-	// Master fader.
-	masterGain  atomic.Uint64
-	masterMuted atomic.Bool
-	meterMu     sync.Mutex
-	masterStat  levelMeter
-	masterLive  levelMeter
+	master fader
 }
 
 // sceneRef is a scene and the index of its source.
@@ -272,7 +297,7 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 // is encoded.
 func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	srcGain := linear(ps.gainDB(), false)
-	master := linear(math.Float64frombits(w.masterGain.Load()), w.masterMuted.Load())
+	master := linear(w.master.gainDB(), w.master.muted.Load())
 	muted := ps.muted.Load() // read once: the frame is made writable for what is read here
 	if srcGain != 1 || muted || master != 1 {
 		if err := makeWritable(f); err != nil {
@@ -283,17 +308,11 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	if srcGain != 1 {
 		scale(f, ch, srcGain)
 	}
-	ps.meterMu.Lock()
-	ps.statMeter.add(f, ch)
-	ps.liveMeter.add(f, ch)
-	ps.meterMu.Unlock()
+	ps.meter(f, ch)
 	if total := master * linear(0, muted); total != 1 {
 		scale(f, ch, total)
 	}
-	w.meterMu.Lock()
-	w.masterStat.add(f, ch)
-	w.masterLive.add(f, ch)
-	w.meterMu.Unlock()
+	w.master.meter(f, ch)
 	return nil
 }
 
@@ -307,76 +326,51 @@ func scale(f *astiav.Frame, channels int, g float32) {
 	}
 }
 
-// find returns the source called name, or nil.
-func (w *sceneSwitcher) find(name string) *programSource {
-	for _, ps := range w.sources {
-		if ps.name == name {
-			return ps
-		}
-	}
-	return nil
-}
-
 // MasterName is the name SetMute and SetGain take for the master fader.
 const MasterName = "master"
 
+// fader returns the fader of a source by name, or the master's.
+func (w *sceneSwitcher) fader(name string) (*fader, error) {
+	if name == MasterName {
+		return &w.master, nil
+	}
+	for _, ps := range w.sources {
+		if ps.name == name {
+			return &ps.fader, nil
+		}
+	}
+	return nil, fmt.Errorf("no audio source %q", name)
+}
+
 // setMute mutes or unmutes a source or the master.
 func (w *sceneSwitcher) setMute(name string, muted bool) error {
-	if name == MasterName {
-		w.masterMuted.Store(muted)
-		return nil
+	f, err := w.fader(name)
+	if err != nil {
+		return err
 	}
-	ps := w.find(name)
-	if ps == nil {
-		return fmt.Errorf("no audio source %q", name)
-	}
-	ps.muted.Store(muted)
+	f.muted.Store(muted)
 	return nil
 }
 
 // setGain sets a source's or the master's gain in dB, clamped to
-// MinGainDB..MaxGainDB.
+// stats.MinGainDB..MaxGainDB.
 func (w *sceneSwitcher) setGain(name string, db float64) error {
-	if math.IsNaN(db) {
-		return errors.New("gain is not a number")
+	f, err := w.fader(name)
+	if err != nil {
+		return err
 	}
-	db = min(max(db, MinGainDB), MaxGainDB)
-	if name == MasterName {
-		w.masterGain.Store(math.Float64bits(db))
-		return nil
-	}
-	ps := w.find(name)
-	if ps == nil {
-		return fmt.Errorf("no audio source %q", name)
-	}
-	ps.gainBits.Store(math.Float64bits(db))
-	return nil
+	return f.setGain(db)
 }
 
-// levels reads (and resets) one pair of meters per source plus the master:
-// live for the console, or the stats ones.
-// measured is false when no audio reached the master since the last take.
+// levels reads (and resets) one meter per source plus the master's: the
+// live ones for the console, or the stats ones. measured is false when no
+// audio reached the master since the last take.
 func (w *sceneSwitcher) levels(dst []stats.AudioSource, live bool) (_ []stats.AudioSource, master stats.AudioSource, measured bool) {
 	dst = dst[:0]
 	for _, ps := range w.sources {
-		ps.meterMu.Lock()
-		m := &ps.statMeter
-		if live {
-			m = &ps.liveMeter
-		}
-		peak, rms, _ := m.take()
-		ps.meterMu.Unlock()
-		dst = append(dst, stats.AudioSource{Name: ps.name, PeakDBFS: peak, RMSDBFS: rms,
-			Muted: ps.muted.Load(), GainDB: ps.gainDB()})
+		r, _ := ps.reading(ps.name, live)
+		dst = append(dst, r)
 	}
-	w.meterMu.Lock()
-	m := &w.masterStat
-	if live {
-		m = &w.masterLive
-	}
-	peak, rms, measured := m.take()
-	w.meterMu.Unlock()
-	master = stats.AudioSource{Name: MasterName, PeakDBFS: peak, RMSDBFS: rms,
-		Muted: w.masterMuted.Load(), GainDB: math.Float64frombits(w.masterGain.Load())}
+	master, measured = w.master.reading(MasterName, live)
 	return dst, master, measured
 }

@@ -116,7 +116,7 @@ func TestFadersScaleAndMute(t *testing.T) {
 	require.NoError(t, w.setGain("a", 100))
 	require.NoError(t, w.setGain(MasterName, 0))
 	got = readN(t, w, 5, &nextV, &nextA)
-	require.InDelta(t, -21.1+MaxGainDB, 20*math.Log10(got), 0.2, "gain is clamped to +20 dB")
+	require.InDelta(t, -21.1+stats.MaxGainDB, 20*math.Log10(got), 0.2, "gain is clamped to +20 dB")
 
 	require.Error(t, w.setMute("nobody", true))
 	require.Error(t, w.setGain("nobody", 1))
@@ -164,4 +164,31 @@ func TestEndedSourceIsHeldInTheConsole(t *testing.T) {
 	require.Greater(t, readN(t, w, 15, &nextV, &nextA), 0.01, "the pattern's tone")
 	require.Equal(t, stats.SourceLive, w.sources[1].state.Load())
 	require.Equal(t, stats.SourceEnded, w.sources[0].state.Load())
+}
+
+// BenchmarkMixAudioFrame is the per-audio-frame work of the faders: the
+// source's gain, both meters of the source and of the master (each frame
+// measured once per fader), on a 1024-sample stereo frame.
+func BenchmarkMixAudioFrame(b *testing.B) {
+	tp, err := source.NewTestPatternLook(source.Format{Width: 64, Height: 36, FrameRate: astiav.NewRational(30, 1)}, source.DefaultLook)
+	require.NoError(b, err)
+	ps := newProgramSource("a", "testsrc", tp)
+	w := newSceneSwitcher([]*programSource{ps}, []sceneRef{{name: "A", src: 0}})
+	defer w.Close()
+	var f *astiav.Frame
+	for f == nil {
+		fr, err := tp.Read()
+		require.NoError(b, err)
+		if fr.Kind == media.Audio {
+			f = fr.AV
+		}
+	}
+	require.NoError(b, w.setGain("a", -0.0001)) // a gain stage that scales
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := w.mix(ps, f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

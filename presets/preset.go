@@ -228,13 +228,12 @@ func (p *Preset) validate() *Error {
 		if strings.TrimSpace(s.Name) == "" {
 			return p.errAt(key+".name", "required: scenes refer to sources by name")
 		}
-		if j, dup := names[s.Name]; dup {
-			return p.errAt(key+".name", "duplicate name %s (also sources[%d])", quote(s.Name), j)
+		if e := p.checkUnique(names, "sources", i, s.Name); e != nil {
+			return e
 		}
 		if s.Name == "master" {
 			return p.errAt(key+".name", `"master" is the mixer's master fader; choose another name`)
 		}
-		names[s.Name] = i
 		if e := p.checkSource(key, s); e != nil {
 			return e
 		}
@@ -248,10 +247,9 @@ func (p *Preset) validate() *Error {
 		if strings.TrimSpace(sc.Name) == "" {
 			return p.errAt(key+".name", "required")
 		}
-		if j, dup := scenes[sc.Name]; dup {
-			return p.errAt(key+".name", "duplicate name %s (also scenes[%d])", quote(sc.Name), j)
+		if e := p.checkUnique(scenes, "scenes", i, sc.Name); e != nil {
+			return e
 		}
-		scenes[sc.Name] = i
 		known := false
 		var list []string
 		for _, s := range p.ProgramSources() {
@@ -316,12 +314,21 @@ func (p *Preset) validate() *Error {
 			return p.errAt(key+".queue_ms", "must be between 200 and 60000")
 		}
 		if o.Name != "" {
-			if j, dup := seen[o.Name]; dup {
-				return p.errAt(key+".name", "duplicate name %s (also outputs[%d])", quote(o.Name), j)
+			if e := p.checkUnique(seen, "outputs", i, o.Name); e != nil {
+				return e
 			}
-			seen[o.Name] = i
 		}
 	}
+	return nil
+}
+
+// checkUnique records that list[i] is called name, or says where the name
+// was used before.
+func (p *Preset) checkUnique(seen map[string]int, list string, i int, name string) *Error {
+	if j, dup := seen[name]; dup {
+		return p.errAt(fmt.Sprintf("%s[%d].name", list, i), "duplicate name %s (also %s[%d])", quote(name), list, j)
+	}
+	seen[name] = i
 	return nil
 }
 

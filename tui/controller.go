@@ -33,8 +33,9 @@ type Controller interface {
 	// SetPreview turns the preview picture on or off.
 	SetPreview(on bool)
 	// Preview copies the newest picture into dst (reallocating it when its
-	// size differs) and returns it with a sequence number (0: none yet).
-	Preview(dst *image.RGBA) (*image.RGBA, uint64)
+	// size differs) and returns it with a sequence number (0: none yet); it
+	// copies nothing when the newest is the one numbered since.
+	Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64)
 	// Levels returns every source's level since the last call, then the
 	// master's (named "master"); dst is reused.
 	Levels(dst []stats.AudioSource) []stats.AudioSource

@@ -69,11 +69,10 @@ type Model struct {
 	focus       panel
 
 	mixer mixer.Model
-	// gains and mutes are what the streamer asked for, by source: the
-	// meters' readings lag a tick behind, and a second + pressed before the
-	// engine answered must build on the first.
-	gains   map[string]float64
-	mutes   map[string]bool
+	// faders hold what the streamer asked of each audio row (gain, mute):
+	// the meters' readings lag a tick behind, and a second + pressed before
+	// the engine answered must build on the first.
+	faders  map[string]*stats.AudioSource
 	outputs outputs.Model
 	log     logpane.Model
 	lastErr string
@@ -83,7 +82,7 @@ type Model struct {
 	pic, spare  *image.RGBA
 	picSeq      uint64
 	renderer    preview.Renderer
-	picCache    string
+	picLines    []string // the rendered picture, kept until it or the panel changes
 	picCacheKey [3]uint64
 
 	confirm *confirmation
@@ -124,12 +123,12 @@ func (m *Model) Init() tea.Cmd {
 
 // tick fetches meters and the picture off the event loop.
 func (m *Model) tick() tea.Cmd {
-	ctrl, on, spare := m.ctrl, m.previewOn, m.spare
+	ctrl, on, spare, since := m.ctrl, m.previewOn, m.spare, m.picSeq
 	m.spare = nil // lent to the command until its message comes back
 	return tea.Tick(TickInterval, func(at time.Time) tea.Msg {
 		msg := tickMsg{at: at, levels: ctrl.Levels(nil), picture: spare}
 		if on {
-			msg.picture, msg.seq = ctrl.Preview(spare)
+			msg.picture, msg.seq = ctrl.Preview(spare, since)
 		}
 		return msg
 	})
@@ -453,41 +452,42 @@ func (m *Model) move(d int) {
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
-func (m *Model) toggleMute() tea.Cmd {
+// asked returns what the streamer has asked of the selected audio row
+// (starting from the row's reading), or nil when no row is selected.
+func (m *Model) asked() *stats.AudioSource {
 	i := m.mixer.Selected
 	if i < 0 || i >= len(m.mixer.Rows) {
 		return nil
 	}
-	r := &m.mixer.Rows[i]
-	muted, asked := m.mutes[r.Name]
-	if !asked {
-		muted = r.Muted
+	r := m.mixer.Rows[i]
+	if m.faders == nil {
+		m.faders = map[string]*stats.AudioSource{}
 	}
-	muted = !muted
-	if m.mutes == nil {
-		m.mutes = map[string]bool{}
+	if m.faders[r.Name] == nil {
+		m.faders[r.Name] = &r
 	}
-	m.mutes[r.Name], r.Muted = muted, muted
-	name, ctrl := r.Name, m.ctrl
+	return m.faders[r.Name]
+}
+
+func (m *Model) toggleMute() tea.Cmd {
+	a := m.asked()
+	if a == nil {
+		return nil
+	}
+	a.Muted = !a.Muted
+	m.mixer.Rows[m.mixer.Selected].Muted = a.Muted
+	name, muted, ctrl := a.Name, a.Muted, m.ctrl
 	return m.call("mute", func(*resultMsg) error { return ctrl.SetMute(name, muted) })
 }
 
 func (m *Model) changeGain(d float64) tea.Cmd {
-	i := m.mixer.Selected
-	if i < 0 || i >= len(m.mixer.Rows) {
+	a := m.asked()
+	if a == nil {
 		return nil
 	}
-	r := &m.mixer.Rows[i]
-	db, asked := m.gains[r.Name]
-	if !asked {
-		db = r.GainDB
-	}
-	db = min(max(db+d, -60), 20)
-	if m.gains == nil {
-		m.gains = map[string]float64{}
-	}
-	m.gains[r.Name], r.GainDB = db, db
-	name, ctrl := r.Name, m.ctrl
+	a.GainDB = min(max(a.GainDB+d, stats.MinGainDB), stats.MaxGainDB)
+	m.mixer.Rows[m.mixer.Selected].GainDB = a.GainDB
+	name, db, ctrl := a.Name, a.GainDB, m.ctrl
 	return m.call("gain", func(*resultMsg) error { return ctrl.SetGain(name, db) })
 }
 
@@ -693,10 +693,10 @@ func (m *Model) previewPanel(w, h int) []string {
 	} else {
 		key := [3]uint64{m.picSeq, uint64(w), uint64(h)}
 		if key != m.picCacheKey {
-			m.picCache = m.renderer.Render(m.pic, w, h-1, m.ctx.Profile)
+			m.picLines = strings.Split(m.renderer.Render(m.pic, w, h-1, m.ctx.Profile), "\n")
 			m.picCacheKey = key
 		}
-		body = strings.Split(m.picCache, "\n")
+		body = m.picLines
 	}
 	return m.ctx.Panel(title, false, w, h, body)
 }

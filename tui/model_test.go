@@ -78,7 +78,7 @@ func (f *fakeController) SetPreview(on bool) {
 	f.mu.Unlock()
 	f.record("SetPreview " + map[bool]string{true: "on", false: "off"}[on])
 }
-func (f *fakeController) Preview(dst *image.RGBA) (*image.RGBA, uint64) {
+func (f *fakeController) Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64) {
 	if f.pic == nil {
 		return dst, 0
 	}

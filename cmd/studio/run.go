@@ -234,8 +234,11 @@ func loadPlan(ef engineFlags, input string) (p *presets.Preset, dests []pipeline
 	if p, err = presets.Load(ef.preset); err != nil {
 		return nil, nil, "", &usageError{err.Error()}
 	}
-	if input == "" && len(p.Sources) == 0 && p.Source.Kind == presets.KindFile && p.Source.Input == "" {
-		return nil, nil, "", usagef("preset %s reads a file but names none: use studio relay INPUT --preset %s", ef.preset, ef.preset)
+	if input == "" {
+		// A file source needs its input from the preset (or from INPUT).
+		if err = p.ValidateForRun(); err != nil {
+			return nil, nil, "", usagef("%v (or give the input: studio relay INPUT --preset %s)", err, ef.preset)
+		}
 	}
 	if err = checkInput(input); err != nil {
 		return nil, nil, "", err
@@ -277,9 +280,6 @@ func buildDestinations(p *presets.Preset, to []string) ([]pipeline.Destination, 
 // checkPresetInputs checks every file source of the preset.
 func checkPresetInputs(p *presets.Preset) error {
 	for _, sc := range p.ProgramSources() {
-		if sc.Kind == presets.KindFile && sc.Input == "" && len(p.Sources) > 0 {
-			return usagef("preset %s: source %q reads a file but names none (set its input:)", p.Name, sc.Name)
-		}
 		if sc.Kind == presets.KindFile {
 			if err := checkInput(sc.Input); err != nil {
 				return err

@@ -72,6 +72,12 @@ type Audio struct {
 	Master     AudioSource   `json:"master"`
 }
 
+// Gain limits of a fader, in dB.
+const (
+	MinGainDB = -60.0
+	MaxGainDB = 20.0
+)
+
 // AudioSource is one audio input's level.
 type AudioSource struct {
 	Name     string  `json:"name"`
