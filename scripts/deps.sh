@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh installs the Debian 12 packages that studio's build (cgo against
 # FFmpeg 5.1) and its integration tests (nginx-rtmp, ffmpeg/ffprobe, rtmpdump,
-# tmux to drive the console) need. It is idempotent: when everything is present it prints
+# tmux to drive the console, Xvfb and PulseAudio as capture peers) need. It is idempotent: when everything is present it prints
 # "deps: all present" and exits at once without touching apt.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ PKGS=(
 	libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
 	libswscale-dev libswresample-dev libavutil-dev
 	ffmpeg nginx libnginx-mod-rtmp rtmpdump fonts-dejavu-core procps tmux
+	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils
 )
 
 # Files that must exist even when dpkg says the package is installed.
@@ -20,6 +21,11 @@ declare -A FILES=(
 	[rtmpdump]=/usr/bin/rtmpdump
 	[pkg-config]=/usr/bin/pkg-config
 	[tmux]=/usr/bin/tmux
+	[xvfb]=/usr/bin/Xvfb
+	[x11-xserver-utils]=/usr/bin/xsetroot
+	[x11-utils]=/usr/bin/xdpyinfo
+	[pulseaudio]=/usr/bin/pulseaudio
+	[pulseaudio-utils]=/usr/bin/pactl
 )
 
 missing=()
