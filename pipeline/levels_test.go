@@ -59,10 +59,6 @@ func TestLevelMeterSine(t *testing.T) {
 		t.Run(tc.amp, func(t *testing.T) {
 			var m levelMeter
 			sineFrames(t, tc.amp, 47, func(f *astiav.Frame) {
-				require.Len(t, planarFloat(f, 0), 1024)
-				require.Len(t, planarFloat(f, 1), 1024)
-				require.Nil(t, planarFloat(f, 2), "no third channel")
-				require.Nil(t, planarFloat(f, -1))
 				m.add(f, 2)
 			})
 			peak, rms, measured := m.take()

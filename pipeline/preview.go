@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/asticode/go-astiav"
+
+	"studio/internal/avframe"
 )
 
 // PreviewWidth is the width of the preview picture; its height keeps the
@@ -61,7 +63,7 @@ func (p *preview) offer(f *astiav.Frame) {
 	if err := p.sws.ScaleFrame(f, p.rgb); err != nil {
 		return
 	}
-	plane, stride := packedPlane(p.rgb)
+	plane, stride := avframe.PackedPlane(p.rgb)
 	if plane == nil {
 		return
 	}

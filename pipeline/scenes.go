@@ -10,6 +10,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"studio/internal/avframe"
 	"studio/pipeline/media"
 	"studio/pipeline/source"
 	"studio/pipeline/stats"
@@ -157,7 +158,7 @@ func (w *sceneSwitcher) holdWhenDown() error {
 		return fmt.Errorf("silence: %w", err)
 	}
 	for c := 0; c < f.Channels; c++ {
-		clear(planarFloat(w.silence, c))
+		clear(avframe.PlanarFloat(w.silence, c))
 	}
 	w.holdOnEnd = true
 	return nil
@@ -300,7 +301,7 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	master := linear(w.master.gainDB(), w.master.muted.Load())
 	muted := ps.muted.Load() // read once: the frame is made writable for what is read here
 	if srcGain != 1 || muted || master != 1 {
-		if err := makeWritable(f); err != nil {
+		if err := avframe.MakeWritable(f); err != nil {
 			return err
 		}
 	}
@@ -319,7 +320,7 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 // scale multiplies every sample of a planar-float frame by g.
 func scale(f *astiav.Frame, channels int, g float32) {
 	for c := 0; c < channels; c++ {
-		s := planarFloat(f, c)
+		s := avframe.PlanarFloat(f, c)
 		for i := range s {
 			s[i] *= g
 		}

@@ -1,0 +1,58 @@
+// Package avframe gives Go slices over the sample and pixel memory of
+// astiav frames without copying. astiav v0.16.0's FrameData copies whole
+// planes into new Go slices, which would allocate on every frame of a hot
+// loop; and it has no binding for av_frame_make_writable. This is the one
+// place where studio reaches into AVFrame with cgo.
+package avframe
+
+/*
+#cgo pkg-config: libavutil
+#include <libavutil/frame.h>
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+
+	"github.com/asticode/go-astiav"
+)
+
+// PlanarFloat returns channel ch of a planar-float (fltp) audio frame.
+func PlanarFloat(f *astiav.Frame, ch int) []float32 {
+	cf := (*C.AVFrame)(f.UnsafePointer())
+	if ch < 0 || ch >= C.AV_NUM_DATA_POINTERS || cf.data[ch] == nil || cf.nb_samples <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(cf.data[ch])), int(cf.nb_samples))
+}
+
+// PackedFloat returns the interleaved samples of a packed-float (flt) audio
+// frame: NbSamples × channels values.
+func PackedFloat(f *astiav.Frame, channels int) []float32 {
+	cf := (*C.AVFrame)(f.UnsafePointer())
+	if cf.data[0] == nil || cf.nb_samples <= 0 || channels <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(cf.data[0])), int(cf.nb_samples)*channels)
+}
+
+// MakeWritable gives f buffers of its own (copying only when they are
+// shared), so that samples or pixels can be changed in place.
+func MakeWritable(f *astiav.Frame) error {
+	if ret := C.av_frame_make_writable((*C.AVFrame)(f.UnsafePointer())); ret < 0 {
+		return errors.New("frame: cannot make writable")
+	}
+	return nil
+}
+
+// PackedPlane returns plane 0 of a packed video frame (e.g. RGBA) and its
+// line size.
+func PackedPlane(f *astiav.Frame) ([]byte, int) {
+	cf := (*C.AVFrame)(f.UnsafePointer())
+	if cf.data[0] == nil || cf.linesize[0] <= 0 || cf.height <= 0 {
+		return nil, 0
+	}
+	stride := int(cf.linesize[0])
+	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[0])), stride*int(cf.height)), stride
+}
