@@ -46,6 +46,12 @@ func MakeWritable(f *astiav.Frame) error {
 	return nil
 }
 
+// IsWritable says whether f's buffers are its own (not shared with
+// another reference), so that writing into them changes no one else's frame.
+func IsWritable(f *astiav.Frame) bool {
+	return C.av_frame_is_writable((*C.AVFrame)(f.UnsafePointer())) > 0
+}
+
 // PackedPlane returns plane 0 of a packed video frame (e.g. RGBA) and its
 // line size.
 func PackedPlane(f *astiav.Frame) ([]byte, int) {
