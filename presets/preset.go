@@ -36,6 +36,16 @@ type SourceConfig struct {
 	Color   string `yaml:"color"`   // background for pattern color: #rrggbb or an FFmpeg colour name
 	Text    string `yaml:"text"`    // a caption drawn large in the middle, e.g. "Be right back"
 	ToneHz  int    `yaml:"tone_hz"` // sine tone frequency; 0 is silence; default 1000
+
+	// Capture (kinds screen and camera).
+	Display     string     `yaml:"display"`      // screen: X display ":0"; default $DISPLAY
+	Region      Region     `yaml:"region"`       // screen: "x,y,w,h"; default the whole screen
+	Cursor      bool       `yaml:"cursor"`       // screen: draw the mouse pointer; default true
+	Device      string     `yaml:"device"`       // camera: V4L2 node; default /dev/video0
+	Size        Resolution `yaml:"size"`         // camera: size to ask for; default the program size
+	FPS         FrameRate  `yaml:"fps"`          // capture rate; default the program rate
+	PixelFormat string     `yaml:"pixel_format"` // camera: mjpeg, yuyv422, ...; default: chosen from what it offers
+	Audio       string     `yaml:"audio"`        // audio device captured with the picture: default, an index or a name from `studio devices`; auto (the default device if there is one); none (default): silence
 }
 
 // SceneConfig is one scene: for now a single source shown full frame
@@ -87,7 +97,19 @@ type RecordConfig struct {
 const (
 	KindTestsrc = "testsrc" // generated test pattern and tone
 	KindFile    = "file"    // a media file or a URL FFmpeg can open
+	KindScreen  = "screen"  // an X display (x11grab)
+	KindCamera  = "camera"  // a V4L2 camera
 )
+
+// AudioNone and AudioAuto are the special values of SourceConfig.Audio.
+const (
+	AudioNone = "none" // silence
+	AudioAuto = "auto" // the default capture device, or silence when there is none
+)
+
+// CameraPixelFormats are the accepted camera pixel_format values (FFmpeg's
+// v4l2 input_format names).
+var CameraPixelFormats = []string{"mjpeg", "yuyv422", "uyvy422", "nv12", "yuv420p", "h264", "rgb24", "bgr24", "gray"}
 
 // Limits checked by Validate.
 const (
@@ -126,7 +148,7 @@ func Defaults() *Preset {
 // DefaultSource returns a SourceConfig with its defaults: the moving test
 // pattern with a 1 kHz tone.
 func DefaultSource() SourceConfig {
-	return SourceConfig{Kind: KindTestsrc, Pattern: "testsrc2", ToneHz: 1000}
+	return SourceConfig{Kind: KindTestsrc, Pattern: "testsrc2", ToneHz: 1000, Cursor: true}
 }
 
 // ProgramSources returns the sources the program runs: Sources, or the single
@@ -138,8 +160,11 @@ func (p *Preset) ProgramSources() []SourceConfig {
 	s := p.Source
 	if s.Name == "" {
 		s.Name = "pattern"
-		if s.Kind == KindFile {
+		switch s.Kind {
+		case KindFile:
 			s.Name = "media"
+		case KindScreen, KindCamera:
+			s.Name = s.Kind
 		}
 	}
 	return []SourceConfig{s}
@@ -335,9 +360,28 @@ func (p *Preset) checkUnique(seen map[string]int, list string, i int, name strin
 // checkSource validates one source's kind and test-pattern look.
 func (p *Preset) checkSource(key string, s SourceConfig) *Error {
 	switch s.Kind {
-	case KindTestsrc, KindFile:
+	case KindTestsrc, KindFile, KindScreen, KindCamera:
 	default:
-		return p.errAt(key+".kind", "unknown kind %s (use %s or %s)", quote(s.Kind), KindTestsrc, KindFile)
+		return p.errAt(key+".kind", "unknown kind %s (use %s, %s, %s or %s)", quote(s.Kind), KindTestsrc, KindFile, KindScreen, KindCamera)
+	}
+	capture := s.Kind == KindScreen || s.Kind == KindCamera
+	if s.Audio != "" && s.Audio != AudioNone && !capture {
+		return p.errAt(key+".audio", "only screen and camera sources capture an audio device (kind is %s)", s.Kind)
+	}
+	if s.Display != "" && !displayRE.MatchString(s.Display) {
+		return p.errAt(key+".display", "%s is not an X display (e.g. :0 or :99)", quote(s.Display))
+	}
+	if s.Device != "" && !strings.HasPrefix(s.Device, "/dev/") {
+		return p.errAt(key+".device", "%s is not a device path (e.g. /dev/video0; `studio devices` lists the cameras)", quote(s.Device))
+	}
+	if e := p.checkSize(key+".size", s.Size); e != nil {
+		return e
+	}
+	if e := p.checkFPS(key+".fps", s.FPS); e != nil {
+		return e
+	}
+	if s.PixelFormat != "" && !contains(CameraPixelFormats, s.PixelFormat) {
+		return p.errAt(key+".pixel_format", "unknown pixel format %s (use one of %s)", quote(s.PixelFormat), strings.Join(CameraPixelFormats, ", "))
 	}
 	if s.Pattern != "" && !contains(Patterns, s.Pattern) {
 		return p.errAt(key+".pattern", "unknown pattern %s (use one of %s)", quote(s.Pattern), strings.Join(Patterns, ", "))
@@ -353,6 +397,9 @@ func (p *Preset) checkSource(key string, s SourceConfig) *Error {
 	}
 	return nil
 }
+
+// displayRE is an X display name: [host]:display[.screen].
+var displayRE = regexp.MustCompile(`^[A-Za-z0-9.-]*:[0-9]+(\.[0-9]+)?$`)
 
 // colorRE accepts what we pass to FFmpeg's colour parser safely: #rrggbb or a plain name.
 var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)

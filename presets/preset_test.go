@@ -57,7 +57,13 @@ func TestParseErrors(t *testing.T) {
 		{"channels", "audio:\n  channels: 6\n", "my.yaml:2: audio.channels: must be 1 or 2"},
 		{"audio bitrate", "audio:\n  bitrate: 8k\n", "my.yaml:2: audio.bitrate: must be between 32k and 512k"},
 		{"loop type", "source:\n  loop: maybe\n", `my.yaml:2: source.loop: "maybe" is not true or false`},
-		{"unknown kind", "source:\n  kind: camera\n", `my.yaml:2: source.kind: unknown kind "camera" (use testsrc or file)`},
+		{"unknown kind", "source:\n  kind: webcam\n", `my.yaml:2: source.kind: unknown kind "webcam" (use testsrc, file, screen or camera)`},
+		{"audio on a file", "source:\n  kind: file\n  audio: default\n", "my.yaml:3: source.audio: only screen and camera sources capture an audio device (kind is file)"},
+		{"bad display", "source:\n  kind: screen\n  display: 99\n", `my.yaml:3: source.display: "99" is not an X display (e.g. :0 or :99)`},
+		{"bad region", "source:\n  kind: screen\n  region: 0,0,100\n", `my.yaml:3: source.region: "0,0,100" is not a region (x,y,w,h in pixels, e.g. 0,0,1280,720)`},
+		{"bad device", "source:\n  kind: camera\n  device: video0\n", `my.yaml:3: source.device: "video0" is not a device path (e.g. /dev/video0; ` + "`studio devices`" + ` lists the cameras)`},
+		{"bad pixel format", "source:\n  kind: camera\n  pixel_format: yuv\n", `my.yaml:3: source.pixel_format: unknown pixel format "yuv" (use one of mjpeg, yuyv422, uyvy422, nv12, yuv420p, h264, rgb24, bgr24, gray)`},
+		{"bad capture fps", "source:\n  kind: screen\n  fps: 500\n", "my.yaml:3: source.fps: must be between 1 and 120"},
 		{"source and sources", "source:\n  kind: file\nsources:\n  - name: a\n",
 			"my.yaml:1: source: use either source: (one source) or sources: (named sources for scenes), not both"},
 		{"source named master", "sources:\n  - name: master\n", `my.yaml:2: sources[0].name: "master" is the mixer's master fader; choose another name`},
@@ -220,7 +226,7 @@ func TestMaskURL(t *testing.T) {
 
 func TestBuiltins(t *testing.T) {
 	list := List()
-	require.Len(t, list, 4)
+	require.Len(t, list, 6)
 	var names []string
 	for _, info := range list {
 		names = append(names, info.Name)
@@ -236,9 +242,30 @@ func TestBuiltins(t *testing.T) {
 		require.Empty(t, p.Outputs)
 		require.Empty(t, p.Record.Path)
 	}
-	require.Equal(t, []string{"demo", "relay", "twitch-720p30", "youtube-1080p30"}, names)
+	require.Equal(t, []string{"demo", "relay", "screen-1080p30", "screen-720p30", "twitch-720p30", "youtube-1080p30"}, names)
 
-	p, err := Load("")
+	for _, name := range []string{"screen-720p30", "screen-1080p30"} {
+		p, err := Load(name)
+		require.NoError(t, err)
+		src := p.ProgramSources()
+		require.Len(t, src, 1)
+		require.Equal(t, SourceConfig{Name: "screen", Kind: KindScreen, Pattern: "testsrc2", ToneHz: 1000, Cursor: true, Audio: AudioAuto}, src[0])
+		require.Equal(t, FrameRate{30, 1}, p.Video.FPS)
+		require.NoError(t, p.ValidateForRun())
+	}
+	p, err := Load("screen-1080p30")
+	require.NoError(t, err)
+	require.Equal(t, Resolution{1920, 1080}, p.Video.Size)
+
+	p, err = Parse("cap.yaml", []byte("sources:\n  - name: desk\n    kind: screen\n    display: \":99\"\n    region: 10,20,640,360\n    fps: 15\n    cursor: false\n    audio: studio_test.monitor\n"+
+		"  - name: cam\n    kind: camera\n    device: /dev/video2\n    size: 1280x720\n    pixel_format: mjpeg\n"))
+	require.NoError(t, err)
+	require.Equal(t, SourceConfig{Name: "desk", Kind: KindScreen, Pattern: "testsrc2", ToneHz: 1000, Display: ":99",
+		Region: Region{10, 20, 640, 360}, FPS: FrameRate{15, 1}, Audio: "studio_test.monitor"}, p.Sources[0])
+	require.Equal(t, SourceConfig{Name: "cam", Kind: KindCamera, Pattern: "testsrc2", ToneHz: 1000, Cursor: true, Device: "/dev/video2",
+		Size: Resolution{1280, 720}, PixelFormat: "mjpeg"}, p.Sources[1])
+
+	p, err = Load("")
 	require.NoError(t, err)
 	require.Equal(t, "demo", p.Name)
 	require.Equal(t, "zerolatency", p.Video.Tune)
@@ -270,7 +297,7 @@ func TestBuiltins(t *testing.T) {
 
 func TestLoadFiles(t *testing.T) {
 	_, err := Load("nope")
-	require.EqualError(t, err, `unknown preset "nope": not a built-in (demo, relay, twitch-720p30, youtube-1080p30) and no such file`)
+	require.EqualError(t, err, `unknown preset "nope": not a built-in (demo, relay, screen-1080p30, screen-720p30, twitch-720p30, youtube-1080p30) and no such file`)
 	require.ErrorIs(t, err, ErrUnknownPreset)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 

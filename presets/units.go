@@ -54,6 +54,59 @@ func (r *Resolution) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML implements yaml.Marshaler; it writes String().
 func (r Resolution) MarshalYAML() (any, error) { return r.String(), nil }
 
+// Region is a rectangle of the screen, written "x,y,w,h" in pixels
+// ("0,0,1280,720"). The zero value means the whole screen.
+type Region struct{ X, Y, W, H int }
+
+// ParseRegion parses "x,y,w,h"; "" gives the zero Region.
+func ParseRegion(s string) (Region, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return Region{}, nil
+	}
+	parts := strings.Split(t, ",")
+	if len(parts) == 4 {
+		var v [4]int
+		ok := true
+		for i, p := range parts {
+			n, err := parseSmallUint(strings.TrimSpace(p))
+			v[i], ok = n, ok && err == nil
+		}
+		if ok && v[2] > 0 && v[3] > 0 {
+			return Region{X: v[0], Y: v[1], W: v[2], H: v[3]}, nil
+		}
+	}
+	return Region{}, fmt.Errorf("%s is not a region (x,y,w,h in pixels, e.g. 0,0,1280,720)", quote(s))
+}
+
+// IsZero reports whether r is the whole screen.
+func (r Region) IsZero() bool { return r == Region{} }
+
+// String returns "x,y,w,h" ("" for the whole screen).
+func (r Region) String() string {
+	if r.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d,%d,%d,%d", r.X, r.Y, r.W, r.H)
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler for a scalar "x,y,w,h".
+func (r *Region) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n, "a region (x,y,w,h)")
+	if err != nil {
+		return err
+	}
+	v, err := ParseRegion(s)
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler; it writes String().
+func (r Region) MarshalYAML() (any, error) { return r.String(), nil }
+
 // FrameRate is a rational frame rate Num/Den frames per second, written
 // "30", "29.97" or "30000/1001". The zero value means "keep the input's rate".
 type FrameRate struct{ Num, Den int }
