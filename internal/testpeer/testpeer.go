@@ -1,12 +1,14 @@
 // Package testpeer provides real peers for integration tests: an nginx-rtmp
-// ingest that records what it receives, and ffprobe/ffmpeg wrappers that
-// check what arrived (stream parameters, packet timing, decode errors,
-// pixel colours, audio tone and level).
+// ingest that records what it receives, a virtual X display (Xvfb) to
+// capture from, a private PulseAudio server whose null-sink monitor is a
+// capture device, and ffprobe/ffmpeg wrappers that check what arrived
+// (stream parameters, packet timing, decode errors, pixel colours, audio
+// tone and level, A/V sync from flashes and beeps).
 //
 // Helpers take a testing.TB and fail the test on error. When a needed binary
-// (nginx, its rtmp module, ffmpeg, ffprobe) is missing, the test is skipped
-// with the reason, unless the environment variable CI is "true", in which
-// case it fails: CI must have run scripts/deps.sh.
+// (nginx, its rtmp module, ffmpeg, ffprobe, Xvfb, pulseaudio, …) is missing,
+// the test is skipped with the reason, unless the environment variable CI is
+// "true", in which case it fails: CI must have run scripts/deps.sh.
 package testpeer
 
 import (

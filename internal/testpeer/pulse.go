@@ -1,0 +1,278 @@
+package testpeer
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	pulseStartTimeout = 10 * time.Second
+	// toneStartTimeout bounds how long PlayTone waits for its stream to
+	// run on the sink.
+	toneStartTimeout = 10 * time.Second
+	// PulseSink is the name of the null sink StartPulse loads.
+	PulseSink = "studio_test"
+	// PulseRate is the null sink's sample rate.
+	PulseRate = 48000
+)
+
+// Pulse is a private PulseAudio server with one null sink, whose monitor
+// source is a real capture device (DESIGN.md §7).
+type Pulse struct {
+	// Server is the server address for clients, "unix:/tmp/…/sock"
+	// (PULSE_SERVER).
+	Server string
+	// Sink is the null sink, "studio_test": what is played to it comes out
+	// of Monitor. It is the server's default sink.
+	Sink string
+	// Monitor is the sink's monitor source, "studio_test.monitor", the
+	// server's default source.
+	Monitor string
+
+	dir string
+	p   *proc
+}
+
+// StartPulse starts a private PulseAudio server:
+//
+//	pulseaudio -n --daemonize=no --exit-idle-time=-1 --disallow-exit --use-pid-file=no
+//	  -L "module-native-protocol-unix socket=DIR/sock auth-anonymous=1"
+//	  -L "module-null-sink sink_name=studio_test rate=48000"
+//
+// with HOME, XDG_RUNTIME_DIR and XDG_CONFIG_HOME in a temporary directory,
+// waits until `pactl info` answers, sets the sink and its monitor to 100%
+// (0 dB) so what is played is captured sample for sample, sets PULSE_SERVER
+// for the rest of the test (so in-process capture, e.g. malgo, finds it; this
+// makes the test unusable with t.Parallel), and registers a cleanup that
+// stops the server. The test is skipped (failed when CI=true) when
+// pulseaudio or pactl is missing.
+func StartPulse(t testing.TB) *Pulse {
+	t.Helper()
+	bin, err := lookBin("pulseaudio")
+	if err != nil {
+		unavailable(t, "pulseaudio not found: %v", err)
+	}
+	pactl := need(t, "pactl")
+	// A short directory of our own: t.TempDir() can exceed the 108 bytes
+	// a unix socket path may have.
+	dir, err := os.MkdirTemp("", "studio-pulse-")
+	if err != nil {
+		t.Fatalf("testpeer: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	env := map[string]string{}
+	for _, sub := range []string{"home", "runtime", "config"} {
+		d := filepath.Join(dir, sub)
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatalf("testpeer: %v", err)
+		}
+		env[sub] = d
+	}
+	p := &Pulse{
+		Server:  "unix:" + filepath.Join(dir, "sock"),
+		Sink:    PulseSink,
+		Monitor: PulseSink + ".monitor",
+		dir:     dir,
+	}
+	cmd := exec.Command(bin, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+		"--use-pid-file=no", "--system=no",
+		"-L", "module-native-protocol-unix socket="+filepath.Join(dir, "sock")+" auth-anonymous=1",
+		"-L", fmt.Sprintf("module-null-sink sink_name=%s rate=%d", PulseSink, PulseRate))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+env["home"], "XDG_RUNTIME_DIR="+env["runtime"],
+		"XDG_CONFIG_HOME="+env["config"])
+	srv, err := startProc(cmd, filepath.Join(dir, "pulseaudio.log"))
+	if err != nil {
+		t.Fatalf("testpeer: %v", err)
+	}
+	p.p = srv
+	t.Cleanup(srv.stop) // before RemoveAll (cleanups run last first)
+
+	deadline := time.Now().Add(pulseStartTimeout)
+	for {
+		if srv.exited() {
+			t.Fatalf("testpeer: pulseaudio exited (%s):\n%s", srv.state(), srv.log())
+		}
+		if _, err := p.pactl(pactl, "info"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testpeer: pulseaudio not answering after %v:\n%s", pulseStartTimeout, srv.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, args := range [][]string{
+		{"set-sink-volume", p.Sink, "100%"},
+		{"set-source-volume", p.Monitor, "100%"},
+		{"set-sink-mute", p.Sink, "0"},
+		{"set-source-mute", p.Monitor, "0"},
+		{"set-default-sink", p.Sink},
+		{"set-default-source", p.Monitor},
+	} {
+		if out, err := p.pactl(pactl, args...); err != nil {
+			t.Fatalf("testpeer: pactl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Setenv("PULSE_SERVER", p.Server)
+	return p
+}
+
+// Env returns the environment a subprocess needs to use the server:
+// PULSE_SERVER=unix:…. Append it to os.Environ().
+func (p *Pulse) Env() []string { return []string{"PULSE_SERVER=" + p.Server} }
+
+func (p *Pulse) pactl(bin string, args ...string) ([]byte, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), p.Env()...)
+	return cmd.CombinedOutput()
+}
+
+// Pactl runs `pactl ARGS...` against the server and returns its output,
+// failing the test when it fails.
+func (p *Pulse) Pactl(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := p.pactl(need(t, "pactl"), args...)
+	if err != nil {
+		t.Fatalf("testpeer: pactl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// PlayTone plays a sine of hz Hz on both channels of the sink, at an RMS
+// level of dBFS per channel (so −20 is a sine peaking at −17 dBFS; the
+// level is what AudioTone reports), for dur (0: until the test's cleanup),
+// with `ffmpeg -re -f lavfi -i aevalsrc=… -f pulse -device studio_test`.
+// It returns once the stream runs on the sink (uncorked, sink RUNNING), so
+// what is captured from the monitor from then on is the tone. A dur short
+// enough for the player to finish before that is fine too.
+func (p *Pulse) PlayTone(t testing.TB, hz int, dBFS float64, dur time.Duration) {
+	t.Helper()
+	peak := math.Sqrt2 * math.Pow(10, dBFS/20)
+	if peak > 1 {
+		t.Fatalf("testpeer: PlayTone: %g dBFS RMS would clip (a sine is at most −3 dBFS RMS)", dBFS)
+	}
+	src := fmt.Sprintf("aevalsrc=%.9f*sin(2*PI*%d*t):s=%d:c=stereo", peak, hz, PulseRate)
+	args := []string{"-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", src}
+	if dur > 0 {
+		args = append(args, "-t", ftoa(dur.Seconds()))
+	}
+	args = append(args, "-f", "pulse", "-device", p.Sink, "-name", "studio-testpeer",
+		"-stream_name", fmt.Sprintf("tone %d Hz %g dBFS", hz, dBFS), "tone")
+	cmd := exec.Command(need(t, "ffmpeg"), args...)
+	cmd.Env = append(os.Environ(), p.Env()...)
+	pl, err := startProc(cmd, filepath.Join(p.dir, fmt.Sprintf("tone-%d.log", time.Now().UnixNano())))
+	if err != nil {
+		t.Fatalf("testpeer: PlayTone: %v", err)
+	}
+	t.Cleanup(pl.stop)
+
+	pactl := need(t, "pactl")
+	pid := fmt.Sprintf("application.process.id = \"%d\"", cmd.Process.Pid)
+	deadline := time.Now().Add(toneStartTimeout)
+	for {
+		if pl.exited() {
+			if pl.cmd.ProcessState.Success() {
+				return
+			}
+			t.Fatalf("testpeer: PlayTone: player exited (%s):\n%s", pl.state(), pl.log())
+		}
+		inputs, err1 := p.pactl(pactl, "list", "sink-inputs")
+		sinks, err2 := p.pactl(pactl, "list", "sinks", "short")
+		if err1 == nil && err2 == nil && sinkInputRunning(string(inputs), pid) && sinkRunning(string(sinks), p.Sink) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testpeer: PlayTone: stream not running after %v\n%s\n%s\nplayer: %s",
+				toneStartTimeout, inputs, sinks, pl.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sinkInputRunning reports whether `pactl list sink-inputs` shows an
+// uncorked input with the given property line.
+func sinkInputRunning(list, prop string) bool {
+	for _, block := range strings.Split(list, "Sink Input #") {
+		if strings.Contains(block, prop) && strings.Contains(block, "Corked: no") {
+			return true
+		}
+	}
+	return false
+}
+
+// sinkRunning reports whether `pactl list sinks short` shows the sink
+// RUNNING.
+func sinkRunning(list, sink string) bool {
+	for _, line := range strings.Split(list, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[1] == sink && f[len(f)-1] == "RUNNING" {
+			return true
+		}
+	}
+	return false
+}
+
+// Record captures dur of the monitor source with `parec` (48 kHz stereo
+// float, 20 ms latency), exactly dur×48000 sample frames, and returns
+// it as a WAV file in t.TempDir().
+func (p *Pulse) Record(t testing.TB, dur time.Duration) string {
+	t.Helper()
+	frames := int(math.Round(dur.Seconds() * PulseRate))
+	if frames <= 0 {
+		t.Fatalf("testpeer: Record: duration %v too short", dur)
+	}
+	cmd := exec.Command(need(t, "parec"), "-d", p.Monitor, "--raw", "--format=float32le",
+		"--rate="+strconv.Itoa(PulseRate), "--channels=2", "--latency-msec=20")
+	cmd.Env = append(os.Environ(), p.Env()...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("testpeer: Record: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testpeer: Record: %v", err)
+	}
+	pcm := make([]byte, frames*2*4)
+	_, err = io.ReadFull(out, pcm)
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if err != nil {
+		t.Fatalf("testpeer: Record: parec: %v\n%s", err, stderr.String())
+	}
+	path := filepath.Join(t.TempDir(), "monitor.wav")
+	if err := os.WriteFile(path, append(wavHeader(len(pcm), 2, PulseRate), pcm...), 0o644); err != nil {
+		t.Fatalf("testpeer: Record: %v", err)
+	}
+	return path
+}
+
+// wavHeader is the 44-byte header of a WAVE_FORMAT_IEEE_FLOAT (32-bit)
+// file with dataLen bytes of samples.
+func wavHeader(dataLen, channels, rate int) []byte {
+	h := make([]byte, 44)
+	le := binary.LittleEndian
+	copy(h[0:], "RIFF")
+	le.PutUint32(h[4:], uint32(36+dataLen))
+	copy(h[8:], "WAVEfmt ")
+	le.PutUint32(h[16:], 16)
+	le.PutUint16(h[20:], 3) // IEEE float
+	le.PutUint16(h[22:], uint16(channels))
+	le.PutUint32(h[24:], uint32(rate))
+	le.PutUint32(h[28:], uint32(rate*channels*4))
+	le.PutUint16(h[32:], uint16(channels*4))
+	le.PutUint16(h[34:], 32)
+	copy(h[36:], "data")
+	le.PutUint32(h[40:], uint32(dataLen))
+	return h
+}
