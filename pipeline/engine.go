@@ -114,6 +114,8 @@ type Engine struct {
 
 	closeOnce sync.Once
 
+	// clock is the program clock live captures stamp with; Run starts it.
+	clock         *source.Clock
 	start         time.Time
 	programFrames atomic.Int64
 	framesEncoded atomic.Int64
@@ -130,7 +132,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	routeFFmpegLogs(cfg.Logf)
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, clock: &source.Clock{}}
 	e.outCtx, e.abortOuts = context.WithCancel(context.Background())
 	empty := []*output.Output{}
 	e.outputs.Store(&empty)
@@ -139,7 +141,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 			e.Close()
 		}
 	}()
-	if e.src, err = openSources(cfg); err != nil {
+	if e.src, err = openSources(cfg, e.clock); err != nil {
 		return nil, err
 	}
 	f := e.src.Format()
@@ -200,7 +202,7 @@ func (e *Engine) newRecorder(path string) *output.Output {
 // openSources opens every source of the program (or the one input given on
 // the command line) and the scenes over them. Every source delivers the
 // format of the first.
-func openSources(cfg Config) (*sceneSwitcher, error) {
+func openSources(cfg Config, clock *source.Clock) (*sceneSwitcher, error) {
 	p := cfg.Preset
 	srcCfgs, sceneCfgs := p.ProgramSources(), p.ProgramScenes()
 	if cfg.Input != "" {
@@ -220,7 +222,7 @@ func openSources(cfg Config) (*sceneSwitcher, error) {
 	}
 	var first *source.Format
 	for _, sc := range srcCfgs {
-		src, err := openSource(cfg, sc, first)
+		src, err := openSource(cfg, sc, first, clock)
 		if err != nil {
 			closeAll()
 			if len(srcCfgs) > 1 {
@@ -251,13 +253,20 @@ func openSources(cfg Config) (*sceneSwitcher, error) {
 
 // openSource opens one source in the preset's format, or in format want
 // (the first source's) when given.
-func openSource(cfg Config, sc presets.SourceConfig, want *source.Format) (source.Source, error) {
+func openSource(cfg Config, sc presets.SourceConfig, want *source.Format, clock *source.Clock) (source.Source, error) {
 	p := cfg.Preset
 	rate := astiav.NewRational(p.Video.FPS.Num, p.Video.FPS.Den)
 	w, h := p.Video.Size.Width, p.Video.Size.Height
 	sampleRate, channels := p.Audio.SampleRate, p.Audio.Channels
 	if want != nil {
 		w, h, rate, sampleRate, channels = want.Width, want.Height, want.FrameRate, want.SampleRate, want.Channels
+	}
+	if sc.Kind == presets.KindScreen || sc.Kind == presets.KindCamera {
+		return openCapture(cfg, sc, source.CaptureConfig{
+			Width: w, Height: h, FrameRate: rate, SampleRate: sampleRate, Channels: channels,
+			MaxWidth: p.Video.MaxSize.Width, MaxHeight: p.Video.MaxSize.Height,
+			Clock: clock, Logf: cfg.Logf,
+		})
 	}
 	if sc.Kind == presets.KindTestsrc {
 		if w == 0 {
@@ -298,7 +307,8 @@ func (e *Engine) Format() source.Format { return e.src.Format() }
 // cancelled (a clean stop) or, headless, every output has failed (an error).
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.abortOuts()
-	e.start = time.Now()
+	e.clock.Start()
+	e.start = e.clock.Started()
 	e.ctlMu.Lock()
 	for _, o := range e.fixed {
 		o.Start(e.outCtx, e.header)
@@ -613,6 +623,13 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	for _, ps := range e.src.sources {
 		n := ps.frames.Load()
 		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string)}
+		if m, ok := ps.src.(source.Monitored); ok && !ps.down() {
+			// A capture device in trouble: the source holds its picture
+			// (on air or not) and says why.
+			if ds := m.Status(); ds.Stalled {
+				st.State, st.Error = stats.SourceStalled, ds.Err
+			}
+		}
 		if interval > 0 {
 			st.FPS = round1(float64(n-ps.statFrames) / interval)
 		}

@@ -33,6 +33,8 @@ type engineFlags struct {
 	headless  bool
 	loop      bool
 	audio     string
+	display   string
+	device    string
 }
 
 func newFlagSet(name string, ef *engineFlags, defaultPreset string) *flag.FlagSet {
@@ -69,13 +71,20 @@ Example:
 
 const relayHelp = `Usage: studio relay INPUT [URL...] [--preset NAME|FILE] [--loop] [--record PATH]
                     [--duration DUR] [--stats-json PATH|-] [--realtime=false]
+       studio relay screen [URL...] [--display :N] [--audio DEVICE|none] [--preset NAME|FILE] ...
+       studio relay camera [URL...] [--device /dev/videoN] [--audio DEVICE|none] ...
 
-Streams INPUT (a media file, a URL FFmpeg can open, or testsrc) to each URL,
-re-encoded as H.264/AAC by the preset (default: relay, which keeps the input's
-size and rate up to 1920x1080).
+Streams INPUT (a media file, a URL FFmpeg can open, testsrc, the X screen or
+a camera) to each URL, re-encoded as H.264/AAC by the preset (default: relay,
+which keeps the input's size and rate up to 1920x1080; screen-720p30 and
+screen-1080p30 fix the size). Screen and camera take audio from --audio (a
+device from "studio devices", default, or none); without it, from the
+default input when there is one.
 
-Example:
+Examples:
   studio relay movie.mp4 rtmp://127.0.0.1:1935/live/mystream --loop
+  studio relay screen rtmp://127.0.0.1:1935/live/mystream --preset screen-720p30 --audio none
+  studio relay camera rtmp://127.0.0.1:1935/live/mystream --device /dev/video0 --audio default
 `
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
@@ -97,7 +106,9 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	var ef engineFlags
 	fs := newFlagSet("relay", &ef, "relay")
 	fs.BoolVar(&ef.loop, "loop", false, "restart the input at its end, timestamps continuing")
-	fs.StringVar(&ef.audio, "audio", "", "audio device for screen/camera inputs, or none (capture lands later)")
+	fs.StringVar(&ef.audio, "audio", "", "audio device for screen/camera inputs (see studio devices), default, or none")
+	fs.StringVar(&ef.display, "display", "", "X display for the screen input (default $DISPLAY)")
+	fs.StringVar(&ef.device, "device", "", "V4L2 device for the camera input (default /dev/video0)")
 	pos, err := parseArgs(fs, args, relayHelp, stdout)
 	if err != nil {
 		return err
@@ -106,7 +117,16 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 		return usagef("relay needs an INPUT: a media file, a URL or testsrc\n\n%s", relayHelp)
 	}
 	ef.to = append(multiFlag(pos[1:]), ef.to...)
-	return runEngine(ef, pos[0], stdout, stderr)
+	input := pos[0]
+	switch {
+	case ef.audio != "" && input != presets.KindScreen && input != presets.KindCamera:
+		return usagef("--audio applies to the screen and camera inputs (the input is %s)", presets.MaskURL(input))
+	case ef.display != "" && input != presets.KindScreen:
+		return usagef("--display applies to the screen input")
+	case ef.device != "" && input != presets.KindCamera:
+		return usagef("--device applies to the camera input")
+	}
+	return runEngine(ef, input, stdout, stderr)
 }
 
 func parseArgs(fs *flag.FlagSet, args []string, help string, stdout io.Writer) ([]string, error) {
@@ -127,6 +147,9 @@ func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
 	p, dests, record, err := loadPlan(ef, input)
 	if err != nil {
 		return err
+	}
+	if input == presets.KindScreen || input == presets.KindCamera {
+		input = "" // loadPlan made it the preset's source
 	}
 	if len(dests) == 0 && record == "" {
 		return usagef("nothing to send to: add a destination (--to rtmp://host/app/KEY) or a recording (--record out.flv)")
@@ -181,8 +204,20 @@ func describeInput(input string, p *presets.Preset) string {
 	switch {
 	case input != "":
 		return presets.MaskURL(input)
-	case p.Source.Kind == "testsrc":
+	case p.Source.Kind == presets.KindTestsrc:
 		return "test pattern"
+	case p.Source.Kind == presets.KindScreen:
+		d := p.Source.Display
+		if d == "" {
+			d = os.Getenv("DISPLAY")
+		}
+		return "screen " + d
+	case p.Source.Kind == presets.KindCamera:
+		d := p.Source.Device
+		if d == "" {
+			d = "/dev/video0"
+		}
+		return "camera " + d
 	}
 	return presets.MaskURL(p.Source.Input)
 }
@@ -207,8 +242,8 @@ func checkInput(input string) error {
 		}
 		return nil
 	}
-	if input == "screen" || input == "camera" {
-		return usagef("input %q needs capture support, which is not in this build yet (use a file, a URL or testsrc)", input)
+	if input == presets.KindScreen || input == presets.KindCamera {
+		return nil // opened (and checked) by the engine, before going live
 	}
 	fi, err := os.Stat(input)
 	switch {
@@ -234,6 +269,10 @@ func loadPlan(ef engineFlags, input string) (p *presets.Preset, dests []pipeline
 	if p, err = presets.Load(ef.preset); err != nil {
 		return nil, nil, "", &usageError{err.Error()}
 	}
+	if input == presets.KindScreen || input == presets.KindCamera {
+		captureInput(p, input, ef)
+		input = ""
+	}
 	if input == "" {
 		// A file source needs its input from the preset (or from INPUT).
 		if err = p.ValidateForRun(); err != nil {
@@ -256,6 +295,31 @@ func loadPlan(ef engineFlags, input string) (p *presets.Preset, dests []pipeline
 		record = p.Record.Path
 	}
 	return p, dests, record, nil
+}
+
+// captureInput makes the preset's program the one capture source INPUT
+// names: the preset's own source when it is of that kind (keeping its
+// settings), else a default one; --display, --device and --audio win.
+func captureInput(p *presets.Preset, kind string, ef engineFlags) {
+	sc := p.Source
+	if len(p.Sources) == 1 && p.Sources[0].Kind == kind {
+		sc = p.Sources[0]
+	}
+	if sc.Kind != kind {
+		sc = presets.DefaultSource()
+		sc.Kind, sc.Audio = kind, presets.AudioAuto
+	}
+	sc.Name = kind
+	if ef.display != "" {
+		sc.Display = ef.display
+	}
+	if ef.device != "" {
+		sc.Device = ef.device
+	}
+	if ef.audio != "" {
+		sc.Audio = ef.audio
+	}
+	p.Source, p.Sources, p.Scenes = sc, nil, nil
 }
 
 // buildDestinations lists the preset's outputs, then each --to URL (checked).

@@ -85,7 +85,10 @@ func (c *audioConverter) open(first float64) error {
 	}
 	// min_hard_comp: only a jump of more than 100 ms (a stall) is filled
 	// or trimmed at once; smaller differences are stretched away.
-	desc := fmt.Sprintf("aresample=%d:async=%d:min_hard_comp=0.100:first_pts=%d,%s",
+	// flags=res resamples from the start even at equal rates: otherwise
+	// swresample re-initialises on its first compensation, forgets where
+	// its output was, and pads the gap with a burst of silence.
+	desc := fmt.Sprintf("aresample=%d:async=%d:min_hard_comp=0.100:first_pts=%d:flags=res,%s",
 		c.out.SampleRate, asyncMaxStretch, pts, audioOut(c.out.Channels))
 	g, err := filters.NewAudio(desc, c.in, microseconds)
 	if err != nil {

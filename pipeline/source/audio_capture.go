@@ -1,0 +1,276 @@
+package source
+
+import (
+	"fmt"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/asticode/go-astiav"
+	"github.com/gen2brain/malgo"
+
+	"studio/pipeline/device"
+)
+
+// audioCapture records from a capture device (a microphone, or desktop
+// audio through a PulseAudio/PipeWire monitor) through malgo, at the
+// device's own rate, and converts it to program audio on the program clock
+// (see audioConverter). A device that stops delivering or disappears is
+// reopened in the background; meanwhile Live plays silence.
+type audioCapture struct {
+	name  string // `audio "studio_test.monitor"`
+	spec  string // what the preset asked for
+	out   Format
+	clock *Clock
+	logf  func(string, ...any)
+
+	ctx *malgo.AllocatedContext
+
+	mu        sync.Mutex
+	dev       *malgo.Device
+	conv      *audioConverter
+	q         frameQueue // converted blocks, oldest first
+	lastData  time.Time  // when the device last delivered (or was started)
+	delivered bool       // it has delivered since it was started
+	stopped   bool       // the device stopped by itself (unplugged, server gone)
+	errMsg    string
+	closing   bool
+	dropped   int64 // blocks nobody read in time
+
+	// arrived wakes a waiting Read when a block is queued.
+	arrived chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
+}
+
+// audioQueueMax bounds the blocks kept for a reader (about a second): a
+// source that is off air does not pile up audio.
+const audioQueueMax = 48
+
+// openAudioCapture opens the device named by spec ("default", an index, a
+// name or part of one) and starts capturing. Errors name the device and
+// list the ones that exist.
+func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, ...any)) (*audioCapture, error) {
+	a := &audioCapture{name: fmt.Sprintf("audio %q", spec), spec: spec, out: out, clock: clock, logf: logf,
+		arrived: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	ctx, err := device.NewAudioContext()
+	if err != nil {
+		return nil, fmt.Errorf("audio: %w", err)
+	}
+	a.ctx = ctx
+	if err := a.start(); err != nil {
+		a.freeContext()
+		return nil, err
+	}
+	go a.supervise()
+	return a, nil
+}
+
+// start finds and opens the device and starts it.
+func (a *audioCapture) start() error {
+	info, id, err := device.FindAudioInput(a.spec)
+	if err != nil {
+		return err
+	}
+	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
+	cfg.Capture.Format = malgo.FormatF32
+	// malgo mixes or duplicates channels to the program's count (a mono
+	// microphone plays on both sides); the rate stays the device's own and
+	// FFmpeg converts it along with the drift.
+	cfg.Capture.Channels = uint32(a.out.Channels)
+	if a.spec != "default" {
+		cfg.Capture.DeviceID = id.Pointer()
+	}
+	cfg.SampleRate = 0
+	cfg.PeriodSizeInMilliseconds = 10
+	dev, err := malgo.InitDevice(a.ctx.Context, cfg, malgo.DeviceCallbacks{Data: a.onData, Stop: a.onStop})
+	if err != nil {
+		return fmt.Errorf("audio device %q (%s): %w", a.spec, info.Name, err)
+	}
+	conv := newAudioConverter(int(dev.SampleRate()), a.out.Channels, a.out)
+	a.mu.Lock()
+	a.dev, a.conv, a.stopped, a.lastData, a.delivered = dev, conv, false, time.Now(), false
+	a.mu.Unlock()
+	if err := dev.Start(); err != nil {
+		a.stopDevice()
+		return fmt.Errorf("start audio device %q (%s): %w", a.spec, info.Name, err)
+	}
+	return nil
+}
+
+// onData runs on malgo's capture thread for each device buffer.
+func (a *audioCapture) onData(_, input []byte, frames uint32) {
+	now, ok := a.clock.Now()
+	if !ok || frames == 0 || len(input) < int(frames)*a.out.Channels*4 {
+		return // the program has not started: nothing to stamp it with
+	}
+	samples := unsafe.Slice((*float32)(unsafe.Pointer(&input[0])), int(frames)*a.out.Channels)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conv == nil || a.closing {
+		return
+	}
+	a.lastData, a.delivered = time.Now(), true
+	if err := a.conv.push(samples, int(frames), now, a.queue); err != nil {
+		a.errMsg = fmt.Sprintf("%s: %v", a.name, err)
+	}
+	select {
+	case a.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// queue keeps a reference to a converted block. Call with mu held.
+func (a *audioCapture) queue(f *astiav.Frame) {
+	slot := a.q.slot()
+	if err := slot.Ref(f); err != nil {
+		a.q.drop(slot)
+		return
+	}
+	a.q.push(slot)
+	for a.q.len() > audioQueueMax {
+		a.q.drop(a.q.pop())
+		a.dropped++
+	}
+}
+
+func (a *audioCapture) onStop() {
+	a.mu.Lock()
+	a.stopped = true
+	a.mu.Unlock()
+}
+
+// supervise reopens the device when it stopped by itself or has sent
+// nothing for a while, with the same backoff as video devices.
+func (a *audioCapture) supervise() {
+	defer close(a.done)
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	wait, next := captureRetryFirst, time.Time{}
+	for {
+		select {
+		case <-a.quit:
+			return
+		case <-tick.C:
+		}
+		a.mu.Lock()
+		silent := time.Since(a.lastData)
+		down := a.stopped || a.dev == nil
+		a.mu.Unlock()
+		if !down && silent < 4*time.Second {
+			continue
+		}
+		if next.IsZero() {
+			reason := "stopped"
+			if !down {
+				reason = fmt.Sprintf("sent nothing for %s", silent.Round(time.Second))
+			}
+			a.setErr(fmt.Sprintf("%s: the device %s", a.name, reason))
+			next = time.Now()
+		}
+		if time.Now().Before(next) {
+			continue
+		}
+		a.stopDevice()
+		if err := a.start(); err != nil {
+			a.setErr(fmt.Sprintf("%s: %v", a.name, err))
+			next = time.Now().Add(wait)
+			wait = min(time.Duration(float64(wait)*1.5), captureRetryMax)
+			continue
+		}
+		a.setErr("")
+		a.logf("%s: capturing again", a.name)
+		wait, next = captureRetryFirst, time.Time{}
+	}
+}
+
+// setErr records the device's trouble, logging a new reason once.
+func (a *audioCapture) setErr(msg string) {
+	a.mu.Lock()
+	changed := a.errMsg != msg
+	a.errMsg = msg
+	a.mu.Unlock()
+	if changed && msg != "" {
+		a.logf("%s (retrying)", msg)
+	}
+}
+
+// stopDevice uninitialises the device and drops its converter.
+func (a *audioCapture) stopDevice() {
+	a.mu.Lock()
+	dev, conv := a.dev, a.conv
+	a.dev, a.conv = nil, nil
+	a.mu.Unlock()
+	if dev != nil {
+		dev.Uninit() // waits for a running callback; takes mu itself there
+	}
+	if conv != nil {
+		conv.close()
+	}
+}
+
+// next pops the oldest block at or after sample pts (older ones are
+// dropped: silence already stood in for them), or nil. The caller owns it
+// until recycle or unread.
+func (a *audioCapture) next(pts int64) *astiav.Frame {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for a.q.len() > 0 && a.q.head().Pts() < pts {
+		a.q.drop(a.q.pop())
+	}
+	if a.q.len() == 0 {
+		return nil
+	}
+	return a.q.pop()
+}
+
+// unread puts a block taken by next back at the front.
+func (a *audioCapture) unread(f *astiav.Frame) {
+	a.mu.Lock()
+	a.q.items = append(a.q.items, nil)
+	copy(a.q.items[1:], a.q.items)
+	a.q.items[0] = f
+	a.mu.Unlock()
+}
+
+// recycle takes back a block the reader is done with.
+func (a *audioCapture) recycle(f *astiav.Frame) {
+	a.mu.Lock()
+	a.q.drop(f)
+	a.mu.Unlock()
+}
+
+// status is the device's trouble ("" while it delivers).
+func (a *audioCapture) status() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// Some servers take a second or two to deliver the first buffer.
+	limit := stallAfter
+	if !a.delivered {
+		limit = 3 * time.Second
+	}
+	if a.errMsg == "" && time.Since(a.lastData) > limit {
+		return fmt.Sprintf("%s: no sound from the device for %s", a.name, time.Since(a.lastData).Round(100*time.Millisecond))
+	}
+	return a.errMsg
+}
+
+func (a *audioCapture) freeContext() {
+	if a.ctx != nil {
+		_ = a.ctx.Uninit()
+		a.ctx.Free()
+		a.ctx = nil
+	}
+}
+
+// close stops the device and frees everything.
+func (a *audioCapture) close() {
+	close(a.quit)
+	<-a.done
+	a.mu.Lock()
+	a.closing = true
+	a.mu.Unlock()
+	a.stopDevice()
+	a.freeContext()
+	a.q.close()
+}

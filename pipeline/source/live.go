@@ -1,0 +1,278 @@
+package source
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"studio/internal/avframe"
+	"studio/pipeline/media"
+)
+
+// Live is a source fed by capture devices in real time: a picture device
+// (screen, camera) and optionally an audio device. Its frames are made on
+// the program clock, not the devices': each video tick takes the device's
+// newest picture (holding the last one when the device is late, black
+// after StaleAfter without pictures), and audio is what the device
+// captured, drift-corrected onto the same clock, with silence filling in
+// while the device is silent or gone. A device that fails is reopened in
+// the background; the program never waits for it.
+type Live struct {
+	format Format
+	clock  *Clock
+	video  *videoCapture
+	audio  *audioCapture // nil: silence
+
+	picture *astiav.Frame // a reference to the device's picture, handed out
+	black   *astiav.Frame
+	silence *astiav.Frame
+	current *astiav.Frame // audio frame handed out by the last Read (owned)
+
+	started    bool
+	nextV      int64 // next video frame number on the program clock
+	nextA      int64 // next audio sample
+	lastRead   time.Duration
+	timer      *time.Timer
+	openedAt   time.Time
+	audioDrops int64
+}
+
+// Live-source timings.
+const (
+	// StaleAfter without a picture clears the held one to black (the
+	// compositor's stale_ms default).
+	StaleAfter = 3 * time.Second
+	// stallAfter without a picture or audio marks the source stalled.
+	stallAfter = time.Second
+	// audioFillAfter is how far audio may lag the clock before silence
+	// stands in for it (a device's buffers normally lag 10–50 ms).
+	audioFillAfter = 300 * time.Millisecond
+	// resumeAfter between reads means the source was off air (paused):
+	// it rejoins at the present instead of catching up.
+	resumeAfter = 500 * time.Millisecond
+)
+
+// newLive builds a live source over a running video capture and an
+// optional audio capture (nil: silence).
+func newLive(f Format, clock *Clock, video *videoCapture, audio *audioCapture) (*Live, error) {
+	l := &Live{format: f, clock: clock, video: video, audio: audio,
+		picture: astiav.AllocFrame(), timer: time.NewTimer(time.Hour), openedAt: time.Now()}
+	l.timer.Stop()
+	var err error
+	if l.black, err = blackPicture(f); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if l.silence, err = silentBlock(f); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// blackPicture is one black yuv420p frame in format f.
+func blackPicture(f Format) (*astiav.Frame, error) {
+	b := astiav.AllocFrame()
+	b.SetWidth(f.Width)
+	b.SetHeight(f.Height)
+	b.SetPixelFormat(astiav.PixelFormatYuv420P)
+	if err := b.AllocBuffer(0); err != nil {
+		b.Free()
+		return nil, fmt.Errorf("black picture: %w", err)
+	}
+	if err := b.ImageFillBlack(); err != nil {
+		b.Free()
+		return nil, fmt.Errorf("black picture: %w", err)
+	}
+	return b, nil
+}
+
+// silentBlock is one AudioFrameSamples block of silence in format f.
+func silentBlock(f Format) (*astiav.Frame, error) {
+	s := astiav.AllocFrame()
+	s.SetNbSamples(AudioFrameSamples)
+	s.SetSampleFormat(astiav.SampleFormatFltp)
+	s.SetSampleRate(f.SampleRate)
+	layout := astiav.ChannelLayoutStereo
+	if f.Channels == 1 {
+		layout = astiav.ChannelLayoutMono
+	}
+	s.SetChannelLayout(layout)
+	if err := s.AllocBuffer(0); err != nil {
+		s.Free()
+		return nil, fmt.Errorf("silence: %w", err)
+	}
+	for c := 0; c < f.Channels; c++ {
+		clear(avframe.PlanarFloat(s, c))
+	}
+	return s, nil
+}
+
+// Format implements Source.
+func (l *Live) Format() Format { return l.format }
+
+// CorruptPackets implements Source: audio blocks dropped because nobody
+// read them in time.
+func (l *Live) CorruptPackets() int64 { return 0 }
+
+// Status implements Monitored.
+func (l *Live) Status() Status {
+	if msg := l.video.status(); msg != "" {
+		return Status{Stalled: true, Err: msg}
+	}
+	if age, ok := l.video.age(); ok && age > stallAfter || !ok && time.Since(l.openedAt) > stallAfter {
+		return Status{Stalled: true, Err: fmt.Sprintf("%s: no picture for %s", l.video.name, age.Round(100*time.Millisecond))}
+	}
+	if l.audio != nil {
+		if msg := l.audio.status(); msg != "" {
+			return Status{Stalled: true, Err: msg}
+		}
+	}
+	return Status{}
+}
+
+func (l *Live) videoTime(n int64) time.Duration {
+	tb := l.format.VideoTimeBase()
+	return media.TicksToDuration(n, tb.Num(), tb.Den())
+}
+
+func (l *Live) audioTime(n int64) time.Duration {
+	return media.TicksToDuration(n, 1, l.format.SampleRate)
+}
+
+// frameAt is the number of the video frame due at program time t.
+func (l *Live) frameAt(t time.Duration) int64 {
+	r := l.format.FrameRate
+	return int64(t.Seconds() * float64(r.Num()) / float64(r.Den()))
+}
+
+// blockAt is the first sample of the audio block under way at time t.
+func (l *Live) blockAt(t time.Duration) int64 {
+	n := int64(t.Seconds() * float64(l.format.SampleRate))
+	return n - n%AudioFrameSamples
+}
+
+// Read implements Source: the next frame on the program clock, waiting
+// for its time. It never waits for a device.
+func (l *Live) Read() (Frame, error) {
+	l.releaseAudio()
+	l.clock.Start() // no-op when the engine started it
+	now, _ := l.clock.Now()
+	if !l.started || now-l.lastRead > resumeAfter {
+		// First read, or back on air: start at the present, and let audio
+		// start where the picture does.
+		l.started = true
+		l.nextV = l.frameAt(now)
+		l.nextA = l.blockAt(l.videoTime(l.nextV))
+	}
+	defer func() { l.lastRead, _ = l.clock.Now() }()
+	for {
+		tv := l.videoTime(l.nextV)
+		if fr, ok := l.audioFrame(tv, now); ok {
+			return fr, nil
+		}
+		now, _ = l.clock.Now()
+		if now >= tv {
+			return l.videoFrame(), nil
+		}
+		wait := tv - now
+		if l.audio == nil {
+			time.Sleep(wait) // nothing else can arrive
+			continue
+		}
+		l.timer.Reset(wait)
+		select {
+		case <-l.timer.C:
+		case <-l.audio.arrived:
+			if !l.timer.Stop() {
+				<-l.timer.C
+			}
+		}
+		now, _ = l.clock.Now()
+	}
+}
+
+// audioFrame returns the next audio block when it is due before the video
+// frame at tv: the device's, or silence when there is no device, when the
+// device's audio starts later, or when it has lagged audioFillAfter.
+func (l *Live) audioFrame(tv, now time.Duration) (Frame, bool) {
+	ta := l.audioTime(l.nextA)
+	if ta > tv {
+		return Frame{}, false
+	}
+	if l.audio != nil {
+		// The device's blocks are contiguous but need not sit on this
+		// source's block grid (aresample may trim or pad a stall): a block
+		// within half a block of its slot takes the slot, one that starts
+		// more than half a block early has mostly been covered already.
+		const half = AudioFrameSamples / 2
+		if f := l.audio.next(l.nextA - half); f != nil {
+			if f.Pts() < l.nextA+half {
+				f.SetPts(l.nextA)
+				l.current = f
+				l.nextA += int64(f.NbSamples())
+				return Frame{Kind: media.Audio, AV: f, PTS: f.Pts(), Time: ta}, true
+			}
+			l.audio.unread(f) // later than due: fill the gap before it
+		} else if now-ta < audioFillAfter {
+			return Frame{}, false // wait for the device
+		}
+	}
+	l.silence.SetPts(l.nextA)
+	fr := Frame{Kind: media.Audio, AV: l.silence, PTS: l.nextA, Time: ta}
+	l.nextA += AudioFrameSamples
+	return fr, true
+}
+
+// videoFrame is the frame at nextV: the device's newest picture, or black
+// when there is none or it has gone stale.
+func (l *Live) videoFrame() Frame {
+	pic := l.picture
+	if age, ok := l.video.take(l.picture); !ok || age > StaleAfter {
+		pic = l.black
+	}
+	pic.SetPts(l.nextV)
+	fr := Frame{Kind: media.Video, AV: pic, PTS: l.nextV, Time: l.videoTime(l.nextV)}
+	l.nextV++
+	return fr
+}
+
+// releaseAudio gives the audio frame of the previous Read back to the capture.
+func (l *Live) releaseAudio() {
+	if l.current != nil {
+		l.audio.recycle(l.current)
+		l.current = nil
+	}
+}
+
+// Close implements Source.
+func (l *Live) Close() {
+	l.releaseAudio()
+	if l.video != nil {
+		l.video.close()
+	}
+	if l.audio != nil {
+		l.audio.close()
+	}
+	for _, f := range []*astiav.Frame{l.picture, l.black, l.silence} {
+		if f != nil {
+			f.Free()
+		}
+	}
+}
+
+// Status is how a live source's devices are doing.
+type Status struct {
+	// Stalled: a device has failed or stopped delivering; the source is
+	// holding its last picture (or black) and silence meanwhile.
+	Stalled bool
+	// Err says which device and why.
+	Err string
+}
+
+// Monitored is implemented by sources whose devices can stall while the
+// program goes on.
+type Monitored interface {
+	Status() Status
+}
