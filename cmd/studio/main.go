@@ -36,6 +36,7 @@ Usage:
   studio relay INPUT [URL...] [--preset NAME|FILE] [--loop] [--record PATH]
              [--duration DUR] [--stats-json PATH|-]
   studio presets list | show NAME | validate FILE
+  studio devices                                 screens, cameras, audio inputs
   studio version
 
 INPUT is a media file, a URL FFmpeg can open (rtmp://, srt://, http(s)://)
@@ -64,12 +65,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRelay(args[1:], stdout, stderr)
 	case "presets":
 		err = cmdPresets(args[1:], stdout)
+	case "devices":
+		err = cmdDevices(args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "studio", version())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, rootHelp)
 	default:
-		err = usagef("unknown command %q (commands: run, relay, presets, version)", args[0])
+		err = usagef("unknown command %q (commands: run, relay, presets, devices, version)", args[0])
 	}
 	return exitCode(err, stderr)
 }
