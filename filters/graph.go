@@ -120,7 +120,7 @@ func (g *Graph) Push(f *astiav.Frame) error {
 // Pull takes the next filtered frame into f. It returns astiav.ErrEagain when
 // the graph needs more input and astiav.ErrEof once drained after a nil Push.
 func (g *Graph) Pull(f *astiav.Frame) error {
-	return g.sink.BuffersinkGetFrame(f, astiav.NewBuffersinkFlags())
+	return pull(g.sink, f)
 }
 
 // Close frees the graph and its filter contexts.

@@ -624,9 +624,11 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		n := ps.frames.Load()
 		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string)}
 		if m, ok := ps.src.(source.Monitored); ok && !ps.down() {
-			// A capture device in trouble: the source holds its picture
-			// (on air or not) and says why.
-			if ds := m.Status(); ds.Stalled {
+			// A capture device: its own picture rate, on air or not, and
+			// when it is in trouble, the source holds its picture and says why.
+			ds := m.Status()
+			n = ds.Pictures
+			if ds.Stalled {
 				st.State, st.Error = stats.SourceStalled, ds.Err
 			}
 		}

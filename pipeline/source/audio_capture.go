@@ -37,6 +37,8 @@ type audioCapture struct {
 	closing   bool
 	dropped   int64 // blocks nobody read in time
 
+	// queueFn is queue, bound once: the capture thread must not allocate.
+	queueFn func(*astiav.Frame)
 	// arrived wakes a waiting Read when a block is queued.
 	arrived chan struct{}
 	quit    chan struct{}
@@ -53,6 +55,7 @@ const audioQueueMax = 48
 func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, ...any)) (*audioCapture, error) {
 	a := &audioCapture{name: fmt.Sprintf("audio %q", spec), spec: spec, out: out, clock: clock, logf: logf,
 		arrived: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	a.queueFn = a.queue
 	ctx, err := device.NewAudioContext()
 	if err != nil {
 		return nil, fmt.Errorf("audio: %w", err)
@@ -111,7 +114,7 @@ func (a *audioCapture) onData(_, input []byte, frames uint32) {
 		return
 	}
 	a.lastData, a.delivered = time.Now(), true
-	if err := a.conv.push(samples, int(frames), now, a.queue); err != nil {
+	if err := a.conv.push(samples, int(frames), now, a.queueFn); err != nil {
 		a.errMsg = fmt.Sprintf("%s: %v", a.name, err)
 	}
 	select {

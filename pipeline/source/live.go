@@ -118,18 +118,24 @@ func (l *Live) CorruptPackets() int64 { return 0 }
 
 // Status implements Monitored.
 func (l *Live) Status() Status {
+	st := Status{Pictures: l.video.frames.Load()}
 	if msg := l.video.status(); msg != "" {
-		return Status{Stalled: true, Err: msg}
+		st.Stalled, st.Err = true, msg
+		return st
 	}
 	if age, ok := l.video.age(); ok && age > stallAfter || !ok && time.Since(l.openedAt) > stallAfter {
-		return Status{Stalled: true, Err: fmt.Sprintf("%s: no picture for %s", l.video.name, age.Round(100*time.Millisecond))}
+		if !ok {
+			age = time.Since(l.openedAt)
+		}
+		st.Stalled, st.Err = true, fmt.Sprintf("%s: no picture for %s", l.video.name, age.Round(100*time.Millisecond))
+		return st
 	}
 	if l.audio != nil {
 		if msg := l.audio.status(); msg != "" {
-			return Status{Stalled: true, Err: msg}
+			st.Stalled, st.Err = true, msg
 		}
 	}
-	return Status{}
+	return st
 }
 
 func (l *Live) videoTime(n int64) time.Duration {
@@ -269,6 +275,9 @@ type Status struct {
 	Stalled bool
 	// Err says which device and why.
 	Err string
+	// Pictures counts what the picture device has delivered, so that a
+	// device slower than the program shows its own rate.
+	Pictures int64
 }
 
 // Monitored is implemented by sources whose devices can stall while the

@@ -1,5 +1,7 @@
 // Package sources is the console's source list: each source's kind, state
-// (live, standby, stalled, error, ended) and frame rate.
+// (live, standby, stalled, error, ended) and frame rate (a capture device's
+// own rate, which shows a camera that slowed down or a screen that stopped),
+// and why a source is in trouble.
 package sources
 
 import (
@@ -29,7 +31,7 @@ func View(c *common.Context, list []stats.Source, selected int, focused bool, w,
 			name = c.Styles.Selected.Render(name)
 		}
 		fps := ""
-		if s.State == stats.SourceLive {
+		if s.State == stats.SourceLive || s.State == stats.SourceStalled && s.Kind != "testsrc" && s.Kind != "file" {
 			fps = fmt.Sprintf("%.1ffps", s.FPS)
 		}
 		row := "  " + name + " " + common.Fit(s.Kind, 8) + " " + state + " " + fps
