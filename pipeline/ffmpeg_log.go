@@ -21,9 +21,9 @@ func routeFFmpegLogs(logf func(string, ...any)) {
 	var windowStart time.Time
 	var inWindow, suppressed int
 	astiav.SetLogLevel(astiav.LogLevelError)
-	astiav.SetLogCallback(func(_ astiav.Classer, _ astiav.LogLevel, _, msg string) {
+	astiav.SetLogCallback(func(c astiav.Classer, _ astiav.LogLevel, _, msg string) {
 		msg = strings.TrimSpace(msg)
-		if msg == "" {
+		if msg == "" || fromCaptureDevice(c) {
 			return
 		}
 		msg = urlInText.ReplaceAllStringFunc(msg, presets.MaskURL)
@@ -42,4 +42,22 @@ func routeFFmpegLogs(logf func(string, ...any)) {
 		inWindow++
 		logf("ffmpeg: %s", msg)
 	})
+}
+
+// fromCaptureDevice says whether a log line comes from a capture device
+// (x11grab, v4l2), whose failures the sources report themselves, once, in
+// words a streamer can act on; FFmpeg would repeat them on every retry.
+func fromCaptureDevice(c astiav.Classer) bool {
+	if c == nil {
+		return false
+	}
+	cl := c.Class()
+	if cl == nil {
+		return false
+	}
+	switch cl.Name() {
+	case "xcbgrab indev", "V4L2 indev":
+		return true
+	}
+	return strings.Contains(cl.ItemName(), "x11grab") || strings.Contains(cl.ItemName(), "video4linux2")
 }

@@ -137,7 +137,14 @@ func (v *videoCapture) run(in *deviceInput) {
 		if v.stopped() {
 			return
 		}
-		v.fail(err)
+		// The status keeps the reason the device was lost while it is
+		// retried; why a retry failed goes to the log once per reason.
+		msg := fmt.Sprintf("%s: %v", v.name, err)
+		v.mu.Lock()
+		v.errMsg = msg + " (retrying)"
+		v.mu.Unlock()
+		v.logf("%s; retrying", msg)
+		lastRetry := ""
 		for {
 			select {
 			case <-v.stop:
@@ -148,7 +155,10 @@ func (v *videoCapture) run(in *deviceInput) {
 			if in, oerr = v.reopen(); oerr == nil {
 				break
 			}
-			v.fail(oerr)
+			if r := oerr.Error(); r != lastRetry {
+				v.logf("%s: still unavailable: %v", v.name, oerr)
+				lastRetry = r
+			}
 			wait = min(time.Duration(float64(wait)*1.5), captureRetryMax)
 		}
 		v.mu.Lock()
@@ -159,18 +169,6 @@ func (v *videoCapture) run(in *deviceInput) {
 		}
 		v.logf("%s: capturing again", v.name)
 		wait = captureRetryFirst
-	}
-}
-
-// fail records why the device stopped, logging only a new reason.
-func (v *videoCapture) fail(err error) {
-	msg := fmt.Sprintf("%s: %v", v.name, err)
-	v.mu.Lock()
-	changed := v.errMsg != msg
-	v.errMsg = msg
-	v.mu.Unlock()
-	if changed {
-		v.logf("%s (retrying)", msg)
 	}
 }
 
@@ -211,6 +209,11 @@ func (v *videoCapture) capture(in *deviceInput) error {
 			continue
 		}
 		if err != nil {
+			if v.check != nil {
+				if cerr := v.check(); cerr != nil {
+					return cerr // says more than the read error
+				}
+			}
 			if errors.Is(err, astiav.ErrEof) {
 				return errors.New("the device stopped sending")
 			}

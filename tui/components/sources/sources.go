@@ -6,6 +6,7 @@ package sources
 
 import (
 	"fmt"
+	"strings"
 
 	"studio/pipeline/stats"
 	"studio/tui/common"
@@ -36,7 +37,7 @@ func View(c *common.Context, list []stats.Source, selected int, focused bool, w,
 		}
 		row := "  " + name + " " + common.Fit(s.Kind, 8) + " " + state + " " + fps
 		if s.Error != "" && (s.State == stats.SourceError || s.State == stats.SourceStalled) {
-			row += " " + c.Styles.Bad.Render(s.Error)
+			row += " " + c.Styles.Bad.Render(reason(s.Error))
 		}
 		lines = append(lines, row)
 	}
@@ -44,4 +45,18 @@ func View(c *common.Context, list []stats.Source, selected int, focused bool, w,
 		lines = append(lines, c.Styles.Dim.Render("starting…"))
 	}
 	return c.Panel("Sources", focused, w, h, lines)
+}
+
+// reason shortens a device error for the narrow row: the row already names
+// the source, so "screen :0: the X server went away" reads "the X server
+// went away" (the log keeps the whole message).
+func reason(err string) string {
+	for _, dev := range []string{"screen ", "camera ", "audio "} {
+		if strings.HasPrefix(err, dev) {
+			if _, rest, ok := strings.Cut(err, ": "); ok {
+				return rest
+			}
+		}
+	}
+	return err
 }

@@ -27,7 +27,7 @@ func TestCaptureStates(t *testing.T) {
 	}
 	body := strings.Join(lines, "\n")
 	require.Contains(t, body, "desk      screen   live     29.9fps")
-	require.Contains(t, body, "cam       camera   stalled  0.0fps camera /dev/video0: the device stopped sending")
+	require.Contains(t, body, "cam       camera   stalled  0.0fps the device stopped sending (retrying)")
 	require.Contains(t, body, "brb       testsrc  standby")
 	require.NotContains(t, body, "standby  0.0fps", "no rate for a paused test pattern")
 }
