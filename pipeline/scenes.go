@@ -134,31 +134,12 @@ func newSceneSwitcher(sources []*programSource, scenes []sceneRef) *sceneSwitche
 // on air ends or fails (see holdOnEnd). It allocates the black picture and
 // the silence it starts from.
 func (w *sceneSwitcher) holdWhenDown() error {
-	f := w.format
-	w.last = astiav.AllocFrame()
-	w.last.SetWidth(f.Width)
-	w.last.SetHeight(f.Height)
-	w.last.SetPixelFormat(astiav.PixelFormatYuv420P)
-	if err := w.last.AllocBuffer(0); err != nil {
-		return fmt.Errorf("black picture: %w", err)
+	var err error
+	if w.last, err = source.BlackPicture(w.format); err != nil {
+		return err
 	}
-	if err := w.last.ImageFillBlack(); err != nil {
-		return fmt.Errorf("black picture: %w", err)
-	}
-	w.silence = astiav.AllocFrame()
-	w.silence.SetNbSamples(source.AudioFrameSamples)
-	w.silence.SetSampleFormat(astiav.SampleFormatFltp)
-	w.silence.SetSampleRate(f.SampleRate)
-	layout := astiav.ChannelLayoutStereo
-	if f.Channels == 1 {
-		layout = astiav.ChannelLayoutMono
-	}
-	w.silence.SetChannelLayout(layout)
-	if err := w.silence.AllocBuffer(0); err != nil {
-		return fmt.Errorf("silence: %w", err)
-	}
-	for c := 0; c < f.Channels; c++ {
-		clear(avframe.PlanarFloat(w.silence, c))
+	if w.silence, err = source.SilentBlock(w.format); err != nil {
+		return err
 	}
 	w.holdOnEnd = true
 	return nil

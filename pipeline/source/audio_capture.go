@@ -56,24 +56,24 @@ func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, .
 	a := &audioCapture{name: fmt.Sprintf("audio %q", spec), spec: spec, out: out, clock: clock, logf: logf,
 		arrived: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	a.queueFn = a.queue
-	ctx, err := device.NewAudioContext()
-	if err != nil {
-		return nil, fmt.Errorf("audio: %w", err)
-	}
-	a.ctx = ctx
 	if err := a.start(); err != nil {
-		a.freeContext()
 		return nil, err
 	}
 	go a.supervise()
 	return a, nil
 }
 
-// start finds and opens the device and starts it.
+// start finds and opens the device and starts it, in a context of its
+// own: a context that talked to a sound server that has since restarted
+// is of no use.
 func (a *audioCapture) start() error {
 	info, id, err := device.FindAudioInput(a.spec)
 	if err != nil {
 		return err
+	}
+	ctx, err := device.NewAudioContext()
+	if err != nil {
+		return fmt.Errorf("audio: %w", err)
 	}
 	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
 	cfg.Capture.Format = malgo.FormatF32
@@ -86,13 +86,14 @@ func (a *audioCapture) start() error {
 	}
 	cfg.SampleRate = 0
 	cfg.PeriodSizeInMilliseconds = 10
-	dev, err := malgo.InitDevice(a.ctx.Context, cfg, malgo.DeviceCallbacks{Data: a.onData, Stop: a.onStop})
+	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: a.onData, Stop: a.onStop})
 	if err != nil {
+		freeAudio(nil, ctx)
 		return fmt.Errorf("audio device %q (%s): %w", a.spec, info.Name, err)
 	}
 	conv := newAudioConverter(int(dev.SampleRate()), a.out.Channels, a.out)
 	a.mu.Lock()
-	a.dev, a.conv, a.stopped, a.lastData, a.delivered = dev, conv, false, time.Now(), false
+	a.ctx, a.dev, a.conv, a.stopped, a.lastData, a.delivered = ctx, dev, conv, false, time.Now(), false
 	a.mu.Unlock()
 	if err := dev.Start(); err != nil {
 		a.stopDevice()
@@ -198,17 +199,47 @@ func (a *audioCapture) setErr(msg string) {
 	}
 }
 
-// stopDevice uninitialises the device and drops its converter.
+// stopDevice uninitialises the device and its context and drops the
+// converter.
 func (a *audioCapture) stopDevice() {
 	a.mu.Lock()
-	dev, conv := a.dev, a.conv
-	a.dev, a.conv = nil, nil
+	ctx, dev, conv := a.ctx, a.dev, a.conv
+	a.ctx, a.dev, a.conv = nil, nil, nil
 	a.mu.Unlock()
-	if dev != nil {
-		dev.Uninit() // waits for a running callback; takes mu itself there
+	// Never with mu held: Uninit waits for a running callback, which takes mu.
+	if !freeAudio(dev, ctx) {
+		a.logf("%s: the sound server did not let go of the device; leaving it behind", a.name)
 	}
 	if conv != nil {
 		conv.close()
+	}
+}
+
+// audioUninitTimeout bounds how long freeAudio waits: miniaudio's
+// PulseAudio backend waits forever for a server that has died.
+const audioUninitTimeout = 2 * time.Second
+
+// freeAudio uninitialises a device and a context (either may be nil). It
+// reports false when they did not finish within audioUninitTimeout; they
+// are then abandoned (a small leak, once per lost server) rather than
+// hanging the capture and, at the end, the whole program.
+func freeAudio(dev *malgo.Device, ctx *malgo.AllocatedContext) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if dev != nil {
+			dev.Uninit()
+		}
+		if ctx != nil {
+			_ = ctx.Uninit()
+			ctx.Free()
+		}
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(audioUninitTimeout):
+		return false
 	}
 }
 
@@ -258,14 +289,6 @@ func (a *audioCapture) status() string {
 	return a.errMsg
 }
 
-func (a *audioCapture) freeContext() {
-	if a.ctx != nil {
-		_ = a.ctx.Uninit()
-		a.ctx.Free()
-		a.ctx = nil
-	}
-}
-
 // close stops the device and frees everything.
 func (a *audioCapture) close() {
 	close(a.quit)
@@ -274,6 +297,5 @@ func (a *audioCapture) close() {
 	a.closing = true
 	a.mu.Unlock()
 	a.stopDevice()
-	a.freeContext()
 	a.q.close()
 }

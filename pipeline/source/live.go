@@ -60,11 +60,11 @@ func newLive(f Format, clock *Clock, video *videoCapture, audio *audioCapture) (
 		picture: astiav.AllocFrame(), timer: time.NewTimer(time.Hour), openedAt: time.Now()}
 	l.timer.Stop()
 	var err error
-	if l.black, err = blackPicture(f); err != nil {
+	if l.black, err = BlackPicture(f); err != nil {
 		l.Close()
 		return nil, err
 	}
-	if l.silence, err = silentBlock(f); err != nil {
+	if l.silence, err = SilentBlock(f); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func newLive(f Format, clock *Clock, video *videoCapture, audio *audioCapture) (
 }
 
 // blackPicture is one black yuv420p frame in format f.
-func blackPicture(f Format) (*astiav.Frame, error) {
+func BlackPicture(f Format) (*astiav.Frame, error) {
 	b := astiav.AllocFrame()
 	b.SetWidth(f.Width)
 	b.SetHeight(f.Height)
@@ -89,7 +89,7 @@ func blackPicture(f Format) (*astiav.Frame, error) {
 }
 
 // silentBlock is one AudioFrameSamples block of silence in format f.
-func silentBlock(f Format) (*astiav.Frame, error) {
+func SilentBlock(f Format) (*astiav.Frame, error) {
 	s := astiav.AllocFrame()
 	s.SetNbSamples(AudioFrameSamples)
 	s.SetSampleFormat(astiav.SampleFormatFltp)
