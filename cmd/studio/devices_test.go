@@ -7,25 +7,23 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"studio/internal/testpeer"
 	"studio/pipeline/device"
 )
 
 func TestDevicesListsScreenAndAudio(t *testing.T) {
-	display := devStartXvfb(t, 1024, 576)
-	devStartPulse(t)
+	display := testpeer.StartXvfb(t, 1024, 576).Display
+	testpeer.StartPulse(t, "rate=48000", "channels=1") // sets PULSE_SERVER
 	t.Setenv("DISPLAY", display)
 
 	r := studio(t, "devices")
@@ -55,8 +53,7 @@ func TestDevicesEmptyEnvironment(t *testing.T) {
 	hidden := exec.Command("unshare", "-m", "true").Run() == nil
 	var r result
 	if hidden {
-		r = runStudio(t, "unshare", "-m", "sh", "-c",
-			`if [ -d /tmp/.X11-unix ]; then mount -t tmpfs tmpfs /tmp/.X11-unix || exit 97; fi; exec "$0" devices`, studioBin)
+		r = studioUnshared(t, "devices")
 	} else {
 		t.Log("unshare -m not permitted: X sockets of this machine stay visible")
 		r = studio(t, "devices")
@@ -130,138 +127,24 @@ func sameColumn(t *testing.T, lines []string, word string) {
 	}
 }
 
-// runStudio runs a command line (which runs the studio binary) like
-// studio does.
-func runStudio(t *testing.T, name string, args ...string) result {
+// studioUnshared runs the binary like studio does, but in a private mount
+// namespace whose /tmp/.X11-unix is an empty tmpfs, so that X servers
+// other tests (or people) run on this machine are out of sight (needs
+// root). studio cannot: it always runs studioBin itself, not a wrapper.
+func studioUnshared(t *testing.T, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
 	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "unshare", append([]string{"-m", "sh", "-c",
+		`if [ -d /tmp/.X11-unix ]; then mount -t tmpfs tmpfs /tmp/.X11-unix || exit 97; fi; exec "$0" "$@"`,
+		studioBin}, args...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
+	var exit *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &exit) {
 		require.NoError(t, err)
 	}
-	return result{stdout.String(), stderr.String(), code}
-}
-
-// Local stand-ins for the Xvfb and PulseAudio helpers coming to
-// internal/testpeer.
-
-func devNeed(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found (CI=true: run scripts/deps.sh)", name)
-		}
-		t.Skipf("%s not found (run scripts/deps.sh to install)", name)
-	}
-	return p
-}
-
-// devStartXvfb starts Xvfb on a free display ≥ 90 (no socket, no lock
-// file, and the lock file it writes names it) and stops it with SIGTERM,
-// so that it removes its socket and lock file.
-func devStartXvfb(t *testing.T, w, h int) string {
-	t.Helper()
-	bin := devNeed(t, "Xvfb")
-	for n := 90; n < 290; n++ {
-		socket, lock := fmt.Sprintf("/tmp/.X11-unix/X%d", n), fmt.Sprintf("/tmp/.X%d-lock", n)
-		if _, err := os.Stat(socket); !os.IsNotExist(err) {
-			continue
-		}
-		if _, err := os.Stat(lock); !os.IsNotExist(err) {
-			continue
-		}
-		cmd := exec.Command(bin, ":"+strconv.Itoa(n), "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-noreset", "-nolisten", "tcp")
-		require.NoError(t, cmd.Start())
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		stop := func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-		}
-		ours := func() bool {
-			b, err := os.ReadFile(lock)
-			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-			return err == nil && pid == cmd.Process.Pid
-		}
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !closed(exited); time.Sleep(20 * time.Millisecond) {
-			if _, err := os.Stat(socket); err == nil && ours() {
-				t.Cleanup(stop)
-				return ":" + strconv.Itoa(n)
-			}
-		}
-		stop() // taken by another process meanwhile, or too slow: next number
-	}
-	t.Fatal("Xvfb: no free display")
-	return ""
-}
-
-func closed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
-// devStartPulse starts a private PulseAudio server with one null sink,
-// studio_test (48 kHz mono), and points PULSE_SERVER at it.
-func devStartPulse(t *testing.T) {
-	t.Helper()
-	bin, pactl := devNeed(t, "pulseaudio"), devNeed(t, "pactl")
-	dir, err := os.MkdirTemp("", "pulse") // short: socket paths are limited to 108 bytes
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	home, run := filepath.Join(dir, "home"), filepath.Join(dir, "run")
-	require.NoError(t, os.Mkdir(home, 0o700))
-	require.NoError(t, os.Mkdir(run, 0o700))
-	sock := filepath.Join(dir, "sock")
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=false",
-		"-L", "module-native-protocol-unix socket="+sock+" auth-anonymous=1",
-		"-L", "module-null-sink sink_name=studio_test rate=48000 channels=1")
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_RUNTIME_DIR="+run)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	server := "unix:" + sock
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		info := exec.Command(pactl, "info")
-		info.Env = append(os.Environ(), "PULSE_SERVER="+server, "HOME="+home, "XDG_RUNTIME_DIR="+run)
-		if info.Run() == nil {
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("pulseaudio exited at start: %s", out.String())
-		default:
-		}
-		require.True(t, time.Now().Before(deadline), "pulseaudio not ready after 15s")
-	}
-	t.Setenv("PULSE_SERVER", server)
+	return result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
 }
 
 // No camera here: the cameras line is checked on modes as Cameras returns

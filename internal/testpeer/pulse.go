@@ -3,16 +3,19 @@ package testpeer
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 const (
@@ -47,7 +50,7 @@ type Pulse struct {
 //
 //	pulseaudio -n --daemonize=no --exit-idle-time=-1 --disallow-exit --use-pid-file=no
 //	  -L "module-native-protocol-unix socket=DIR/sock auth-anonymous=1"
-//	  -L "module-null-sink sink_name=studio_test rate=48000"
+//	  -L "module-null-sink sink_name=studio_test rate=48000 SINKARGS"
 //
 // with HOME, XDG_RUNTIME_DIR and XDG_CONFIG_HOME in a temporary directory,
 // waits until `pactl info` answers, sets the sink and its monitor to 100%
@@ -56,13 +59,28 @@ type Pulse struct {
 // makes the test unusable with t.Parallel), and registers a cleanup that
 // stops the server. The test is skipped (failed when CI=true) when
 // pulseaudio or pactl is missing.
-func StartPulse(t testing.TB) *Pulse {
+//
+// sinkArgs are extra module-null-sink arguments, "key=value" each or
+// several in one string (values quoted as PulseAudio quotes them), e.g.
+// StartPulse(t, "channels=1") or StartPulse(t, "rate=44100 channels=1")
+// for a sink, and so a monitor source, of that native format
+// (`pactl list short sinks` then shows "s16le 1ch 44100Hz"). A key given
+// here replaces the default of that key (rate), and a key given twice
+// keeps its last value: PulseAudio itself refuses a key given twice. The
+// sink is always named studio_test (sink_name is refused). PlayTone and
+// Record work whatever the sink's format: the server converts to and from
+// their 48 kHz stereo.
+func StartPulse(t testing.TB, sinkArgs ...string) *Pulse {
 	t.Helper()
 	bin, err := lookBin("pulseaudio")
 	if err != nil {
 		unavailable(t, "pulseaudio not found: %v", err)
 	}
 	pactl := need(t, "pactl")
+	sink, err := nullSinkArgs(sinkArgs)
+	if err != nil {
+		t.Fatalf("testpeer: StartPulse: %v", err)
+	}
 	// A short directory of our own: t.TempDir() can exceed the 108 bytes
 	// a unix socket path may have.
 	dir, err := os.MkdirTemp("", "studio-pulse-")
@@ -87,7 +105,7 @@ func StartPulse(t testing.TB) *Pulse {
 	cmd := exec.Command(bin, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
 		"--use-pid-file=no", "--system=no",
 		"-L", "module-native-protocol-unix socket="+filepath.Join(dir, "sock")+" auth-anonymous=1",
-		"-L", fmt.Sprintf("module-null-sink sink_name=%s rate=%d", PulseSink, PulseRate))
+		"-L", "module-null-sink "+sink)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+env["home"], "XDG_RUNTIME_DIR="+env["runtime"],
 		"XDG_CONFIG_HOME="+env["config"])
@@ -125,6 +143,78 @@ func StartPulse(t testing.TB) *Pulse {
 	}
 	t.Setenv("PULSE_SERVER", p.Server)
 	return p
+}
+
+// nullSinkArgs is the module-null-sink argument string StartPulse loads:
+// sink_name=studio_test rate=48000, then the key=value pairs in extra, each
+// replacing an earlier pair of the same key where it stood (pa_modargs
+// fails on a repeated key), the others appended in order.
+func nullSinkArgs(extra []string) (string, error) {
+	args := []string{"sink_name=" + PulseSink, "rate=" + strconv.Itoa(PulseRate)}
+	for _, e := range extra {
+		pairs, err := splitModArgs(e)
+		if err != nil {
+			return "", fmt.Errorf("sink argument %q: %w", e, err)
+		}
+		for _, kv := range pairs {
+			key, _, ok := strings.Cut(kv, "=")
+			switch {
+			case !ok || key == "":
+				return "", fmt.Errorf("sink argument %q: %q is not key=value", e, kv)
+			case key == "sink_name":
+				return "", fmt.Errorf("sink argument %q: the sink is always %s", e, PulseSink)
+			}
+			i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, key+"=") })
+			if i < 0 {
+				args = append(args, kv)
+			} else {
+				args[i] = kv
+			}
+		}
+	}
+	return strings.Join(args, " "), nil
+}
+
+// splitModArgs splits module arguments into their key=value pairs as
+// PulseAudio's pa_modargs reads them: pairs are apart by blanks, a value
+// may be quoted with ' or " (the quote right after the =), and a backslash
+// escapes the next character. The pairs are returned as written, quotes
+// and all.
+func splitModArgs(s string) ([]string, error) {
+	var pairs []string
+	var cur strings.Builder
+	quote := rune(0) // the quote of the value being read
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case unicode.IsSpace(r):
+			if cur.Len() > 0 {
+				pairs = append(pairs, cur.String())
+				cur.Reset()
+			}
+			continue
+		case r == '\'' || r == '"':
+			if k := cur.String(); strings.HasSuffix(k, "=") && strings.Count(k, "=") == 1 {
+				quote = r
+			}
+		}
+		cur.WriteRune(r)
+	}
+	if quote != 0 || escaped {
+		return nil, errors.New("unterminated quote or escape")
+	}
+	if cur.Len() > 0 {
+		pairs = append(pairs, cur.String())
+	}
+	return pairs, nil
 }
 
 // Env returns the environment a subprocess needs to use the server:

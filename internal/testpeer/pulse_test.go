@@ -66,6 +66,64 @@ func TestPulsePlayToneRecordMonitor(t *testing.T) {
 	})
 }
 
+// TestPulseSinkArgs starts sinks of other native formats: the extra
+// module-null-sink arguments replace the default rate, and the monitor
+// source has the sink's format.
+func TestPulseSinkArgs(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sinkArgs []string
+		spec     string
+	}{
+		{"mono", []string{"channels=1"}, "s16le 1ch 48000Hz"},
+		{"mono 48k", []string{"rate=48000", "channels=1"}, "s16le 1ch 48000Hz"},
+		{"one string", []string{"rate=44100 channels=1"}, "s16le 1ch 44100Hz"},
+		{"last wins", []string{"rate=32000", "format=float32le rate=44100"}, "float32le 2ch 44100Hz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := StartPulse(t, tc.sinkArgs...)
+			require.Equal(t, p.Server, os.Getenv("PULSE_SERVER"))
+			sinks := p.Pactl(t, "list", "short", "sinks")
+			require.Regexp(t, `(?m)^\d+\tstudio_test\tmodule-null-sink\.c\t`+tc.spec+`\t`, sinks)
+			require.Len(t, strings.Split(strings.TrimSpace(sinks), "\n"), 1, sinks)
+			require.Regexp(t, `(?m)^\d+\tstudio_test\.monitor\tmodule-null-sink\.c\t`+tc.spec+`\t`,
+				p.Pactl(t, "list", "short", "sources"))
+		})
+	}
+}
+
+func TestPulseNullSinkArgs(t *testing.T) {
+	for _, tc := range []struct {
+		extra []string
+		want  string
+		err   string
+	}{
+		{nil, "sink_name=studio_test rate=48000", ""},
+		{[]string{"channels=1"}, "sink_name=studio_test rate=48000 channels=1", ""},
+		{[]string{"rate=44100", "channels=1"}, "sink_name=studio_test rate=44100 channels=1", ""},
+		{[]string{" rate=44100\tchannels=1 "}, "sink_name=studio_test rate=44100 channels=1", ""},
+		{[]string{"channels=1", "rate=32000 channels=2", "rate=44100"}, "sink_name=studio_test rate=44100 channels=2", ""},
+		{[]string{`sink_properties="device.description='Test Sink'" channels=1`},
+			`sink_name=studio_test rate=48000 sink_properties="device.description='Test Sink'" channels=1`, ""},
+		{[]string{`sink_properties='a=b c\' d' format=s16le`},
+			`sink_name=studio_test rate=48000 sink_properties='a=b c\' d' format=s16le`, ""},
+		{[]string{`x=a\ b`}, `sink_name=studio_test rate=48000 x=a\ b`, ""},
+		{[]string{""}, "sink_name=studio_test rate=48000", ""},
+		{[]string{"mono"}, "", `sink argument "mono": "mono" is not key=value`},
+		{[]string{"=1"}, "", `sink argument "=1": "=1" is not key=value`},
+		{[]string{"sink_name=other"}, "", `sink argument "sink_name=other": the sink is always studio_test`},
+		{[]string{`sink_properties="device.description=x`}, "", `sink argument "sink_properties=\"device.description=x": unterminated quote or escape`},
+	} {
+		got, err := nullSinkArgs(tc.extra)
+		if tc.err != "" {
+			require.EqualError(t, err, tc.err, tc.extra)
+			continue
+		}
+		require.NoError(t, err, tc.extra)
+		require.Equal(t, tc.want, got, tc.extra)
+	}
+}
+
 func TestSinkParsers(t *testing.T) {
 	short := "0\tstudio_test\tmodule-null-sink.c\ts16le 2ch 48000Hz\tRUNNING\n1\tother\tmodule-null-sink.c\ts16le 2ch 48000Hz\tIDLE\n"
 	require.True(t, sinkRunning(short, "studio_test"))

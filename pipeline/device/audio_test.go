@@ -7,12 +7,14 @@ import (
 
 	"github.com/gen2brain/malgo"
 	"github.com/stretchr/testify/require"
+
+	"studio/internal/testpeer"
 )
 
 // TestAudioInputsPulse lists a real PulseAudio server's capture devices:
 // its only one is the null sink's monitor, a 48 kHz mono source.
 func TestAudioInputsPulse(t *testing.T) {
-	startPulse(t, "rate=48000", "channels=1")
+	testpeer.StartPulse(t, "rate=48000", "channels=1")
 	inputs, err := AudioInputs()
 	require.NoError(t, err)
 	for i, in := range inputs {
@@ -43,7 +45,7 @@ func TestAudioInputsPulse(t *testing.T) {
 // TestFoundAudioInputOpens checks that the DeviceID FindAudioInput returns
 // is one malgo opens, on the context NewAudioContext makes.
 func TestFoundAudioInputOpens(t *testing.T) {
-	startPulse(t, "rate=48000", "channels=1")
+	testpeer.StartPulse(t, "rate=48000", "channels=1")
 	_, id, err := FindAudioInput("studio_test.monitor")
 	require.NoError(t, err)
 	ctx, err := NewAudioContext()

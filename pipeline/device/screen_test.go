@@ -9,12 +9,29 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"studio/internal/testpeer"
 )
 
 func displayNum(t *testing.T, d string) int {
 	n, err := strconv.Atoi(strings.TrimPrefix(d, ":"))
 	require.NoError(t, err)
 	return n
+}
+
+// unservedDisplay is a display number ≥ 400 that no X server here has: no
+// socket in /tmp/.X11-unix and no lock file.
+func unservedDisplay(t *testing.T) int {
+	t.Helper()
+	for n := 400; n < 1000; n++ {
+		_, errSock := os.Lstat("/tmp/.X11-unix/X" + strconv.Itoa(n))
+		_, errLock := os.Lstat("/tmp/.X" + strconv.Itoa(n) + "-lock")
+		if os.IsNotExist(errSock) && os.IsNotExist(errLock) {
+			return n
+		}
+	}
+	t.Fatal("every X display number from 400 to 999 is taken")
+	return 0
 }
 
 // unsetenv removes an environment variable for the rest of the test.
@@ -24,7 +41,7 @@ func unsetenv(t *testing.T, key string) {
 }
 
 func TestScreenSize(t *testing.T) {
-	d := startXvfb(t, 1024, 576)
+	d := testpeer.StartXvfb(t, 1024, 576).Display
 	w, h, err := ScreenSize(d)
 	require.NoError(t, err)
 	require.Equal(t, [2]int{1024, 576}, [2]int{w, h})
@@ -38,14 +55,14 @@ func TestScreenSize(t *testing.T) {
 	_, _, err = ScreenSize("")
 	require.EqualError(t, err, "no X display: $DISPLAY is not set (use --display :N)")
 
-	dead := ":" + strconv.Itoa(freeDisplay(t, 400))
+	dead := ":" + strconv.Itoa(unservedDisplay(t))
 	_, _, err = ScreenSize(dead)
 	require.EqualError(t, err, `cannot open X display "`+dead+`" (is an X server running there?)`)
 }
 
 func TestScreens(t *testing.T) {
-	big := startXvfb(t, 1024, 576)
-	small := startXvfb(t, 640, 480)
+	big := testpeer.StartXvfb(t, 1024, 576).Display
+	small := testpeer.StartXvfb(t, 640, 480).Display
 
 	// $DISPLAY first, then the sockets; each display once, with its own size.
 	t.Setenv("DISPLAY", small)
@@ -73,7 +90,7 @@ func TestScreens(t *testing.T) {
 	old := x11SocketDir
 	t.Cleanup(func() { x11SocketDir = old })
 	x11SocketDir = dir
-	stale := freeDisplay(t, 400)
+	stale := unservedDisplay(t)
 	for _, name := range []string{"X" + strconv.Itoa(displayNum(t, small)), "X" + strconv.Itoa(displayNum(t, big)),
 		"X" + strconv.Itoa(stale), "Xabc", "X-1", "X07", "Y1"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o600))
