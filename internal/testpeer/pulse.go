@@ -44,6 +44,7 @@ type Pulse struct {
 
 	dir string
 	p   *proc
+	cmd *exec.Cmd // the server's command line, for Restart
 }
 
 // StartPulse starts a private PulseAudio server:
@@ -109,7 +110,19 @@ func StartPulse(t testing.TB, sinkArgs ...string) *Pulse {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+env["home"], "XDG_RUNTIME_DIR="+env["runtime"],
 		"XDG_CONFIG_HOME="+env["config"])
-	srv, err := startProc(cmd, filepath.Join(dir, "pulseaudio.log"))
+	p.cmd = cmd
+	p.serve(t, pactl)
+	t.Setenv("PULSE_SERVER", p.Server)
+	return p
+}
+
+// serve starts the server from p.cmd, waits until it answers and sets the
+// sink and monitor to full volume, unmuted, as the defaults.
+func (p *Pulse) serve(t testing.TB, pactl string) {
+	t.Helper()
+	cmd := exec.Command(p.cmd.Path, p.cmd.Args[1:]...)
+	cmd.Dir, cmd.Env = p.cmd.Dir, p.cmd.Env
+	srv, err := startProc(cmd, filepath.Join(p.dir, fmt.Sprintf("pulseaudio-%d.log", time.Now().UnixNano())))
 	if err != nil {
 		t.Fatalf("testpeer: %v", err)
 	}
@@ -141,8 +154,24 @@ func StartPulse(t testing.TB, sinkArgs ...string) *Pulse {
 			t.Fatalf("testpeer: pactl %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	t.Setenv("PULSE_SERVER", p.Server)
-	return p
+}
+
+// Kill stops the server at once, the way a sound server crashes: its
+// clients' connections drop. Restart brings it back at the same address.
+func (p *Pulse) Kill(t testing.TB) {
+	t.Helper()
+	if p.p != nil {
+		_ = p.p.cmd.Process.Kill()
+		<-p.p.done
+		p.p = nil
+	}
+}
+
+// Restart starts the server again after Kill, with the same sink; what
+// was playing into it does not come back.
+func (p *Pulse) Restart(t testing.TB) {
+	t.Helper()
+	p.serve(t, need(t, "pactl"))
 }
 
 // nullSinkArgs is the module-null-sink argument string StartPulse loads:

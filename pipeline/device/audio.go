@@ -27,11 +27,35 @@ type AudioInput struct {
 // (PulseAudio, then ALSA, JACK, ..., and miniaudio's null backend last).
 // PulseAudio is not autospawned. The caller must Uninit and Free it.
 func NewAudioContext() (*malgo.AllocatedContext, error) {
-	ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
+	return NewAudioContextWith(nil)
+}
+
+// NewAudioContextWith is NewAudioContext over the given backends only
+// (nil: the default order).
+func NewAudioContextWith(backends []malgo.Backend) (*malgo.AllocatedContext, error) {
+	ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("audio: init context: %w", err)
 	}
 	return ctx, nil
+}
+
+// SoundServer is the backend list of the PulseAudio protocol, which
+// PipeWire serves too.
+var SoundServer = []malgo.Backend{malgo.BackendPulseaudio}
+
+// SoundServerRunning says whether a PulseAudio (or PipeWire) server
+// answers. A capture that starts on one keeps to it: retrying through the
+// default order while the server restarts would probe ALSA and JACK, which
+// print their failures straight onto the terminal.
+func SoundServerRunning() bool {
+	ctx, err := NewAudioContextWith(SoundServer)
+	if err != nil {
+		return false
+	}
+	_ = ctx.Uninit()
+	ctx.Free()
+	return true
 }
 
 // audioDevice is an AudioInput with the id malgo opens it by.
@@ -46,7 +70,7 @@ type audioDevice struct {
 // device (miniaudio's null backend, ALSA's "null" PCM). None: an empty
 // slice and a nil error.
 func AudioInputs() ([]AudioInput, error) {
-	devs, err := audioDevices()
+	devs, err := audioDevices(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +81,8 @@ func AudioInputs() ([]AudioInput, error) {
 	return out, nil
 }
 
-func audioDevices() ([]audioDevice, error) {
-	ctx, err := NewAudioContext()
+func audioDevices(backends []malgo.Backend) ([]audioDevice, error) {
+	ctx, err := NewAudioContextWith(backends)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +167,13 @@ func deviceIDString(id malgo.DeviceID) string {
 //
 // Errors list what exists, or the matches when a substring is ambiguous.
 func FindAudioInput(spec string) (AudioInput, malgo.DeviceID, error) {
-	devs, err := audioDevices()
+	return FindAudioInputWith(spec, nil)
+}
+
+// FindAudioInputWith is FindAudioInput over the given backends only (nil:
+// the default order).
+func FindAudioInputWith(spec string, backends []malgo.Backend) (AudioInput, malgo.DeviceID, error) {
+	devs, err := audioDevices(backends)
 	if err != nil {
 		return AudioInput{}, malgo.DeviceID{}, err
 	}

@@ -24,9 +24,12 @@ type audioCapture struct {
 	clock *Clock
 	logf  func(string, ...any)
 
-	ctx *malgo.AllocatedContext
+	// backends the device is found through: the sound server's when one
+	// answered at the first start, so that retries do not probe the rest.
+	backends []malgo.Backend
 
 	mu        sync.Mutex
+	ctx       *malgo.AllocatedContext // one per device session
 	dev       *malgo.Device
 	conv      *audioConverter
 	q         frameQueue // converted blocks, oldest first
@@ -56,6 +59,9 @@ func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, .
 	a := &audioCapture{name: fmt.Sprintf("audio %q", spec), spec: spec, out: out, clock: clock, logf: logf,
 		arrived: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	a.queueFn = a.queue
+	if device.SoundServerRunning() {
+		a.backends = device.SoundServer
+	}
 	if err := a.start(); err != nil {
 		return nil, err
 	}
@@ -67,11 +73,11 @@ func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, .
 // own: a context that talked to a sound server that has since restarted
 // is of no use.
 func (a *audioCapture) start() error {
-	info, id, err := device.FindAudioInput(a.spec)
+	info, id, err := device.FindAudioInputWith(a.spec, a.backends)
 	if err != nil {
 		return err
 	}
-	ctx, err := device.NewAudioContext()
+	ctx, err := device.NewAudioContextWith(a.backends)
 	if err != nil {
 		return fmt.Errorf("audio: %w", err)
 	}

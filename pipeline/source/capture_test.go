@@ -1,9 +1,11 @@
 package source
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,4 +298,65 @@ func requireHealthy(t *testing.T, s *Live) {
 	require.False(t, st.Stalled, st.Err)
 	require.Empty(t, st.Err)
 	require.Positive(t, st.Pictures)
+}
+
+// TestAudioServerLostAndBack: the sound server dies under a running
+// capture and comes back. Audio goes on as silence (contiguous, on time),
+// the source says it is stalled and why, and the device is reopened by
+// itself with the tone back.
+func TestAudioServerLostAndBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 15 s")
+	}
+	x := testpeer.StartXvfb(t, 320, 180)
+	p := testpeer.StartPulse(t)
+	p.PlayTone(t, 1000, -20, 0)
+	var mu sync.Mutex
+	var logged []string
+	cfg := screenConfig(x.Display)
+	cfg.Audio = p.Monitor
+	cfg.Logf = func(f string, a ...any) {
+		mu.Lock()
+		logged = append(logged, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}
+	s, err := OpenScreen(cfg)
+	require.NoError(t, err)
+	defer s.Close()
+
+	var lastA int64 = -1
+	peak := func(d time.Duration) (pk float32) {
+		readFor(t, s, d, func(fr Frame) {
+			if fr.Kind != media.Audio {
+				return
+			}
+			if lastA >= 0 {
+				require.Equal(t, lastA+AudioFrameSamples, fr.PTS, "audio stays contiguous")
+			}
+			lastA = fr.PTS
+			for _, v := range avframe.PlanarFloat(fr.AV, 0) {
+				pk = max(pk, v)
+			}
+		})
+		return pk
+	}
+	require.Greater(t, peak(3*time.Second), float32(0.1), "the tone before")
+	p.Kill(t)
+	peak(5 * time.Second)
+	st := s.Status()
+	require.True(t, st.Stalled)
+	require.Contains(t, st.Err, `audio "`+p.Monitor+`"`)
+	require.Zero(t, peak(time.Second), "silence while the server is gone")
+
+	p.Restart(t)
+	p.PlayTone(t, 1000, -20, 0)
+	back := false
+	for deadline := time.Now().Add(20 * time.Second); !back && time.Now().Before(deadline); {
+		back = peak(time.Second) > 0.1
+	}
+	require.True(t, back, "the tone is back; log: %q", logged)
+	requireHealthy(t, s)
+	mu.Lock()
+	require.Contains(t, strings.Join(logged, "\n"), "capturing again")
+	mu.Unlock()
 }
