@@ -89,7 +89,9 @@ func linear(db float64, muted bool) float32 {
 
 // sceneSwitcher is the program's source: it reads the active scene's source
 // and keeps the program timeline continuous across switches. Sources not on
-// air are paused (not read), which costs nothing while they wait.
+// air are not read: a file or test pattern is paused, which costs nothing
+// while it waits; a capture keeps capturing (its device runs in real time)
+// and rejoins the present when it comes back on air.
 //
 // Audio and video are restamped separately so that each continues exactly
 // where the program left off (the next frame number, the next sample); a
@@ -212,6 +214,9 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		if prev != next {
 			if prev.state.Load() == stats.SourceLive {
 				prev.state.Store(stats.SourceStandby)
+			}
+			if r, ok := next.src.(source.Rejoiner); ok {
+				r.Rejoin()
 			}
 			w.rebaseV, w.rebaseA = true, true
 		}

@@ -38,7 +38,10 @@ type audioCapture struct {
 	stopped   bool       // the device stopped by itself (unplugged, server gone)
 	errMsg    string
 	closing   bool
-	dropped   int64 // blocks nobody read in time
+	convErr   error // the conversion failed: the session is over
+	// session numbers device sessions: a device abandoned by freeAudio
+	// that wakes up again must not feed the next session's converter.
+	session int
 
 	// queueFn is queue, bound once: the capture thread must not allocate.
 	queueFn func(*astiav.Frame)
@@ -92,14 +95,21 @@ func (a *audioCapture) start() error {
 	}
 	cfg.SampleRate = 0
 	cfg.PeriodSizeInMilliseconds = 10
-	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: a.onData, Stop: a.onStop})
+	a.mu.Lock()
+	a.session++
+	session := a.session
+	a.mu.Unlock()
+	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{
+		Data: func(_, input []byte, frames uint32) { a.onData(session, input, frames) },
+		Stop: func() { a.onStop(session) },
+	})
 	if err != nil {
 		freeAudio(nil, ctx)
 		return fmt.Errorf("audio device %q (%s): %w", a.spec, info.Name, err)
 	}
 	conv := newAudioConverter(int(dev.SampleRate()), a.out.Channels, a.out)
 	a.mu.Lock()
-	a.ctx, a.dev, a.conv, a.stopped, a.lastData, a.delivered = ctx, dev, conv, false, time.Now(), false
+	a.ctx, a.dev, a.conv, a.stopped, a.lastData, a.delivered, a.convErr = ctx, dev, conv, false, time.Now(), false, nil
 	a.mu.Unlock()
 	if err := dev.Start(); err != nil {
 		a.stopDevice()
@@ -109,20 +119,25 @@ func (a *audioCapture) start() error {
 }
 
 // onData runs on malgo's capture thread for each device buffer.
-func (a *audioCapture) onData(_, input []byte, frames uint32) {
-	now, ok := a.clock.Now()
-	if !ok || frames == 0 || len(input) < int(frames)*a.out.Channels*4 {
-		return // the program has not started: nothing to stamp it with
+func (a *audioCapture) onData(session int, input []byte, frames uint32) {
+	if frames == 0 || len(input) < int(frames)*a.out.Channels*4 {
+		return
 	}
-	samples := unsafe.Slice((*float32)(unsafe.Pointer(&input[0])), int(frames)*a.out.Channels)
+	now, started := a.clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.conv == nil || a.closing {
+	if a.conv == nil || a.closing || session != a.session || a.stopped {
 		return
 	}
 	a.lastData, a.delivered = time.Now(), true
+	if !started {
+		return // the program has not started: nothing to stamp it with
+	}
+	samples := unsafe.Slice((*float32)(unsafe.Pointer(&input[0])), int(frames)*a.out.Channels)
 	if err := a.conv.push(samples, int(frames), now, a.queueFn); err != nil {
-		a.errMsg = fmt.Sprintf("%s: %v", a.name, err)
+		// The supervisor reopens the device (and says why, once).
+		a.convErr, a.stopped = err, true
+		return
 	}
 	select {
 	case a.arrived <- struct{}{}:
@@ -139,14 +154,15 @@ func (a *audioCapture) queue(f *astiav.Frame) {
 	}
 	a.q.push(slot)
 	for a.q.len() > audioQueueMax {
-		a.q.drop(a.q.pop())
-		a.dropped++
+		a.q.drop(a.q.pop()) // off air: nobody reads; only the newest second is kept
 	}
 }
 
-func (a *audioCapture) onStop() {
+func (a *audioCapture) onStop(session int) {
 	a.mu.Lock()
-	a.stopped = true
+	if session == a.session {
+		a.stopped = true
+	}
 	a.mu.Unlock()
 }
 
@@ -166,16 +182,20 @@ func (a *audioCapture) supervise() {
 		a.mu.Lock()
 		silent := time.Since(a.lastData)
 		down := a.stopped || a.dev == nil
+		convErr := a.convErr
 		a.mu.Unlock()
 		if !down && silent < 4*time.Second {
 			continue
 		}
 		if next.IsZero() {
-			reason := "stopped"
-			if !down {
-				reason = fmt.Sprintf("sent nothing for %s", silent.Round(time.Second))
+			reason := "the device stopped"
+			switch {
+			case convErr != nil:
+				reason = convErr.Error()
+			case !down:
+				reason = fmt.Sprintf("the device sent nothing for %s", silent.Round(time.Second))
 			}
-			a.setErr(fmt.Sprintf("%s: the device %s", a.name, reason))
+			a.setErr(fmt.Sprintf("%s: %s", a.name, reason))
 			next = time.Now()
 		}
 		if time.Now().Before(next) {

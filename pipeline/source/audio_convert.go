@@ -79,7 +79,9 @@ func (c *audioConverter) open(first float64) error {
 		pts = 0
 	}
 	c.firstPTS = pts
-	c.in = astiav.AllocFrame()
+	if c.in == nil {
+		c.in = astiav.AllocFrame()
+	}
 	if err := c.alloc(4096); err != nil {
 		return err
 	}
@@ -92,6 +94,8 @@ func (c *audioConverter) open(first float64) error {
 		c.out.SampleRate, asyncMaxStretch, pts, audioOut(c.out.Channels))
 	g, err := filters.NewAudio(desc, c.in, microseconds)
 	if err != nil {
+		c.in.Free()
+		c.in = nil
 		return fmt.Errorf("audio capture: %w", err)
 	}
 	c.graph = g

@@ -25,8 +25,10 @@ type driftSim struct {
 	jitter                time.Duration // uniform extra delay per buffer
 	markEvery             time.Duration
 	// gapAt..gapAt+gap: the device delivers nothing (a stall; the samples
-	// captured meanwhile are lost).
+	// captured meanwhile are lost, or with burst delivered all at once
+	// when it ends, as a server that was busy does).
 	gapAt, gap time.Duration
+	burst      bool
 }
 
 // result is, per click, how far its output time was from its capture time.
@@ -68,7 +70,8 @@ func (s driftSim) run(t *testing.T, dur time.Duration, corrected bool) driftResu
 		if start >= dur {
 			break
 		}
-		if s.gap > 0 && start >= s.gapAt && start < s.gapAt+s.gap {
+		inGap := s.gap > 0 && start >= s.gapAt && start < s.gapAt+s.gap
+		if inGap && !s.burst {
 			captured += int64(s.bufferSamples)
 			nextClick = max(nextClick, s.gapAt+s.gap)
 			continue
@@ -85,6 +88,9 @@ func (s driftSim) run(t *testing.T, dur time.Duration, corrected bool) driftResu
 		captured += int64(s.bufferSamples)
 		end := time.Duration(float64(captured) / float64(s.trueRate) * float64(time.Second))
 		arrival := end + s.latency + time.Duration(rng.Int64N(int64(s.jitter)+1))
+		if inGap {
+			arrival = s.gapAt + s.gap + s.latency // held back, then all at once
+		}
 		require.NoError(t, c.push(buf, s.bufferSamples, arrival, emit))
 		res.elapsed = end
 	}
@@ -173,6 +179,24 @@ func TestCaptureStallResumesInPlace(t *testing.T) {
 	require.Len(t, res.offsets, 11, "clicks at 5…55 s, none lost but the ones in the gap")
 	require.Less(t, max(lo.Abs(), hi.Abs()), time.Second/30)
 	require.InDelta(t, 60.0, float64(res.produced)/48000, 0.05)
+}
+
+// TestCaptureBurstAfterStall: a device that holds 400 ms of buffers back
+// and then delivers them at once does not throw the clock off: the loop's
+// rate estimate stays within its bounds and, a few seconds on, every
+// captured instant is back within a video frame of its place.
+func TestCaptureBurstAfterStall(t *testing.T) {
+	sim := driftSim{trueRate: 48000, nominalRate: 48000, bufferSamples: 480,
+		latency: 10 * time.Millisecond, jitter: 4 * time.Millisecond, markEvery: time.Second,
+		gapAt: 10 * time.Second, gap: 400 * time.Millisecond, burst: true}
+	res := sim.run(t, 30*time.Second, true)
+	t.Logf("offsets: %v", res.offsets)
+	for i, o := range res.offsets {
+		if i < 9 || i >= 14 { // before the stall, and from 4 s after it
+			require.Less(t, o.Abs(), time.Second/30, "click %d at %d s is %v off", i, i+1, o)
+		}
+	}
+	require.InDelta(t, 30.0, float64(res.produced)/48000, 0.05)
 }
 
 // BenchmarkAudioConvert is the capture thread's work per device buffer:

@@ -89,6 +89,9 @@ func cameraError(path string, err error) error {
 			return fmt.Errorf("no permission to open camera %s (add your user to the video group: sudo usermod -aG video $USER)", path)
 		case -int(syscall.ENODEV), -int(syscall.ENOENT), -int(syscall.ENXIO):
 			cams, _ := device.Cameras()
+			if _, serr := os.Stat(path); serr == nil {
+				return fmt.Errorf("%s is not a camera it can capture from (a metadata node, or the camera was unplugged); %v", path, device.CameraNotFound(path, cams))
+			}
 			return device.CameraNotFound(path, cams)
 		}
 	}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -29,13 +30,12 @@ type Live struct {
 	silence *astiav.Frame
 	current *astiav.Frame // audio frame handed out by the last Read (owned)
 
-	started    bool
-	nextV      int64 // next video frame number on the program clock
-	nextA      int64 // next audio sample
-	lastRead   time.Duration
-	timer      *time.Timer
-	openedAt   time.Time
-	audioDrops int64
+	started  bool
+	rejoin   atomic.Bool // set by Rejoin: start again at the present
+	nextV    int64       // next video frame number on the program clock
+	nextA    int64       // next audio sample
+	timer    *time.Timer
+	openedAt time.Time
 }
 
 // Live-source timings.
@@ -48,9 +48,6 @@ const (
 	// audioFillAfter is how far audio may lag the clock before silence
 	// stands in for it (a device's buffers normally lag 10–50 ms).
 	audioFillAfter = 300 * time.Millisecond
-	// resumeAfter between reads means the source was off air (paused):
-	// it rejoins at the present instead of catching up.
-	resumeAfter = 500 * time.Millisecond
 )
 
 // newLive builds a live source over a running video capture and an
@@ -71,7 +68,8 @@ func newLive(f Format, clock *Clock, video *videoCapture, audio *audioCapture) (
 	return l, nil
 }
 
-// blackPicture is one black yuv420p frame in format f.
+// BlackPicture is one black yuv420p frame in format f: the picture held
+// when there is nothing else to show.
 func BlackPicture(f Format) (*astiav.Frame, error) {
 	b := astiav.AllocFrame()
 	b.SetWidth(f.Width)
@@ -88,7 +86,8 @@ func BlackPicture(f Format) (*astiav.Frame, error) {
 	return b, nil
 }
 
-// silentBlock is one AudioFrameSamples block of silence in format f.
+// SilentBlock is one AudioFrameSamples block of planar-float silence in
+// format f.
 func SilentBlock(f Format) (*astiav.Frame, error) {
 	s := astiav.AllocFrame()
 	s.SetNbSamples(AudioFrameSamples)
@@ -112,9 +111,13 @@ func SilentBlock(f Format) (*astiav.Frame, error) {
 // Format implements Source.
 func (l *Live) Format() Format { return l.format }
 
-// CorruptPackets implements Source: audio blocks dropped because nobody
-// read them in time.
+// CorruptPackets implements Source; a live capture has none (a corrupt
+// camera picture is skipped by the capture).
 func (l *Live) CorruptPackets() int64 { return 0 }
+
+// Rejoin implements Rejoiner: the source is going back on air, and its
+// next Read starts at the present.
+func (l *Live) Rejoin() { l.rejoin.Store(true) }
 
 // Status implements Monitored.
 func (l *Live) Status() Status {
@@ -165,14 +168,15 @@ func (l *Live) Read() (Frame, error) {
 	l.releaseAudio()
 	l.clock.Start() // no-op when the engine started it
 	now, _ := l.clock.Now()
-	if !l.started || now-l.lastRead > resumeAfter {
+	if !l.started || l.rejoin.Swap(false) {
 		// First read, or back on air: start at the present, and let audio
-		// start where the picture does.
+		// start where the picture does. (Catching up from where it paused
+		// would leave its sound behind its picture for good: the picture
+		// is always the newest, the sound comes in order.)
 		l.started = true
 		l.nextV = l.frameAt(now)
 		l.nextA = l.blockAt(l.videoTime(l.nextV))
 	}
-	defer func() { l.lastRead, _ = l.clock.Now() }()
 	for {
 		tv := l.videoTime(l.nextV)
 		if fr, ok := l.audioFrame(tv, now); ok {
@@ -278,6 +282,12 @@ type Status struct {
 	// Pictures counts what the picture device has delivered, so that a
 	// device slower than the program shows its own rate.
 	Pictures int64
+}
+
+// Rejoiner is implemented by sources that run in real time whether or not
+// they are read: told they are going back on air, they skip to the present.
+type Rejoiner interface {
+	Rejoin()
 }
 
 // Monitored is implemented by sources whose devices can stall while the

@@ -28,6 +28,9 @@ type sampleClock struct {
 // dropped samples): beyond it the error is no longer jitter.
 const sampleClockReset = 0.25
 
+// maxDrift bounds the measured rate to ±0.5 % of the nominal one.
+const maxDrift = 0.005
+
 func newSampleClock(nominalRate float64) *sampleClock {
 	return &sampleClock{nominal: nominalRate, bandwidth: 0.2, period: 1 / nominalRate}
 }
@@ -58,7 +61,10 @@ func (c *sampleClock) buffer(n int, at float64) (first float64, reset bool) {
 	b, cc := math.Sqrt2*w, w*w
 	first = c.end
 	c.end = pred + b*e
-	c.period += cc * e / float64(n)
+	// A real crystal is off by well under 0.1 %; a burst of buffers after a
+	// stall must not teach the loop a rate that is 10 % off.
+	nom := 1 / c.nominal
+	c.period = min(max(c.period+cc*e/float64(n), nom*(1-maxDrift)), nom*(1+maxDrift))
 	return first, false
 }
 

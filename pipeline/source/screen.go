@@ -101,15 +101,18 @@ type displayWatch struct {
 // watchDisplay remembers which server serves a local display now.
 func watchDisplay(display string) *displayWatch {
 	host, num, ok := strings.Cut(display, ":")
-	if !ok || host != "" && host != "unix" && host != "localhost" {
-		return &displayWatch{}
+	if !ok || host != "" && host != "unix" {
+		return &displayWatch{} // over TCP (ssh -X's localhost:10): not watched
 	}
 	num, _, _ = strings.Cut(num, ".")
-	w := &displayWatch{socket: "/tmp/.X11-unix/X" + num}
-	if fi, err := os.Stat(w.socket); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			w.ino = st.Ino
-		}
+	socket := "/tmp/.X11-unix/X" + num
+	fi, err := os.Stat(socket)
+	if err != nil {
+		return &displayWatch{} // an abstract socket only (a container): not watched
+	}
+	w := &displayWatch{socket: socket}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		w.ino = st.Ino
 	}
 	return w
 }

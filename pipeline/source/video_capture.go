@@ -36,6 +36,10 @@ func openDeviceInput(format, url string, options map[string]string, nonblock boo
 	}
 	in := &deviceInput{fc: astiav.AllocFormatContext(), idx: -1, nonblock: nonblock}
 	in.intr = in.fc.SetInterruptCallback()
+	if nonblock {
+		// Before opening: v4l2 reads the flag when it opens the device.
+		in.fc.SetFlags(in.fc.Flags().Add(astiav.FormatContextFlagNonblock))
+	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
 	for k, v := range options {
@@ -53,9 +57,6 @@ func openDeviceInput(format, url string, options map[string]string, nonblock boo
 			in.close()
 		}
 	}()
-	if nonblock {
-		in.fc.SetFlags(in.fc.Flags().Add(astiav.FormatContextFlagNonblock))
-	}
 	for _, s := range in.fc.Streams() {
 		cp := s.CodecParameters()
 		if cp.MediaType() != astiav.MediaTypeVideo {
@@ -199,6 +200,13 @@ func (v *videoCapture) capture(in *deviceInput) error {
 	for !v.stopped() {
 		if v.check != nil && time.Since(checked) >= time.Second {
 			if err := v.check(); err != nil {
+				// What came since the last good check may be a dead
+				// server's old picture: do not count it as fresh.
+				v.mu.Lock()
+				if v.latestAt.After(checked) {
+					v.latestAt = checked
+				}
+				v.mu.Unlock()
 				return err
 			}
 			checked = time.Now()
@@ -314,7 +322,14 @@ func (v *videoCapture) status() string {
 	return v.errMsg
 }
 
-// close stops the capture and frees what it holds.
+// captureCloseTimeout bounds how long close waits for the capture
+// goroutine: a device read can block in the driver (an X server that
+// stopped answering, a wedged camera), and neither x11grab nor v4l2 obeys
+// FFmpeg's interrupt callback.
+const captureCloseTimeout = 2 * time.Second
+
+// close stops the capture and frees what it holds. A capture stuck in a
+// device read is left behind, with what it holds (a leak, not a hang).
 func (v *videoCapture) close() {
 	close(v.stop)
 	v.mu.Lock()
@@ -322,7 +337,12 @@ func (v *videoCapture) close() {
 		v.input.intr.Interrupt()
 	}
 	v.mu.Unlock()
-	<-v.done
+	select {
+	case <-v.done:
+	case <-time.After(captureCloseTimeout):
+		v.logf("%s: the device did not stop within %s; leaving it behind", v.name, captureCloseTimeout)
+		return
+	}
 	if v.latest != nil {
 		v.latest.Free()
 		v.latest = nil
