@@ -143,14 +143,9 @@ func TestScreenOutageIsHeldAndRetried(t *testing.T) {
 	}
 	x := testpeer.StartXvfb(t, 320, 180)
 	x.Fill(t, "#d04020")
-	var mu sync.Mutex
-	var logged []string
+	var log logLines
 	cfg := screenConfig(x.Display)
-	cfg.Logf = func(f string, a ...any) {
-		mu.Lock()
-		logged = append(logged, fmt.Sprintf(f, a...))
-		mu.Unlock()
-	}
+	cfg.Logf = log.add
 	s, err := OpenScreen(cfg)
 	require.NoError(t, err)
 	defer s.Close()
@@ -199,7 +194,7 @@ func TestScreenOutageIsHeldAndRetried(t *testing.T) {
 	}
 	require.True(t, back, "capturing the screen again after it came back")
 	requireHealthy(t, s)
-	require.True(t, strings.Contains(strings.Join(logged, "\n"), "capturing again"), "the log says so: %q", logged)
+	require.Contains(t, log.text(), "capturing again")
 }
 
 // TestScreenWithPulseMonitor: desktop audio through a real PulseAudio
@@ -316,15 +311,10 @@ func TestAudioServerLostAndBack(t *testing.T) {
 	x := testpeer.StartXvfb(t, 320, 180)
 	p := testpeer.StartPulse(t)
 	p.PlayTone(t, 1000, -20, 0)
-	var mu sync.Mutex
-	var logged []string
+	var log logLines
 	cfg := screenConfig(x.Display)
 	cfg.Audio = p.Monitor
-	cfg.Logf = func(f string, a ...any) {
-		mu.Lock()
-		logged = append(logged, fmt.Sprintf(f, a...))
-		mu.Unlock()
-	}
+	cfg.Logf = log.add
 	s, err := OpenScreen(cfg)
 	require.NoError(t, err)
 	defer s.Close()
@@ -359,11 +349,9 @@ func TestAudioServerLostAndBack(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); !back && time.Now().Before(deadline); {
 		back = peak(time.Second) > 0.1
 	}
-	require.True(t, back, "the tone is back; log: %q", logged)
+	require.True(t, back, "the tone is back; log: %s", log.text())
 	requireHealthy(t, s)
-	mu.Lock()
-	require.Contains(t, strings.Join(logged, "\n"), "capturing again")
-	mu.Unlock()
+	require.Contains(t, log.text(), "capturing again")
 }
 
 // TestLiveRejoinsThePresent: a capture taken off air and put back (a quick
@@ -397,4 +385,22 @@ func TestLiveRejoinsThePresent(t *testing.T) {
 	require.Greater(t, firstV.PTS-lastV, int64(7), "skipped the 300 ms off air")
 	require.InDelta(t, now.Seconds(), firstV.Time.Seconds(), 0.05, "the picture is the present")
 	require.InDelta(t, firstV.Time.Seconds(), firstA.Time.Seconds(), float64(AudioFrameSamples)/48000+0.001, "sound starts with the picture")
+}
+
+// logLines collects what a capture logs, from any goroutine.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) add(format string, args ...any) {
+	l.mu.Lock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+	l.mu.Unlock()
+}
+
+func (l *logLines) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
 }
