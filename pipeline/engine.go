@@ -196,7 +196,7 @@ func (e *Engine) newRecorder(path string) *output.Output {
 	rec := &output.Recorder{Path: path}
 	// A recording is never reopened: that would truncate what it holds.
 	once := output.Policy{FirstTries: 1, RejectTries: 1}
-	return output.New("recording", path, rec, 30*time.Second, once, e.cfg.Logf)
+	return output.New(stats.RecordingName, path, rec, 30*time.Second, once, e.cfg.Logf)
 }
 
 // openSources opens every source of the program (or the one input given on

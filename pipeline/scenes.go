@@ -314,7 +314,7 @@ func scale(f *astiav.Frame, channels int, g float32) {
 }
 
 // MasterName is the name SetMute and SetGain take for the master fader.
-const MasterName = "master"
+const MasterName = stats.MasterName
 
 // fader returns the fader of a source by name, or the master's.
 func (w *sceneSwitcher) fader(name string) (*fader, error) {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"studio/pipeline/stats"
 )
 
 // Preset is one resolved broadcast configuration.
@@ -256,7 +258,7 @@ func (p *Preset) validate() *Error {
 		if e := p.checkUnique(names, "sources", i, s.Name); e != nil {
 			return e
 		}
-		if s.Name == "master" {
+		if s.Name == stats.MasterName {
 			return p.errAt(key+".name", `"master" is the mixer's master fader; choose another name`)
 		}
 		if e := p.checkSource(key, s); e != nil {
@@ -341,6 +343,9 @@ func (p *Preset) validate() *Error {
 		if o.Name != "" {
 			if e := p.checkUnique(seen, "outputs", i, o.Name); e != nil {
 				return e
+			}
+			if o.Name == stats.RecordingName {
+				return p.errAt(key+".name", `"recording" is the local recording's name; choose another name`)
 			}
 		}
 	}

@@ -66,6 +66,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad capture fps", "source:\n  kind: screen\n  fps: 500\n", "my.yaml:3: source.fps: must be between 1 and 120"},
 		{"source and sources", "source:\n  kind: file\nsources:\n  - name: a\n",
 			"my.yaml:1: source: use either source: (one source) or sources: (named sources for scenes), not both"},
+		{"output named recording", "outputs:\n  - name: recording\n    url: rtmp://h/live/k\n", `my.yaml:2: outputs[0].name: "recording" is the local recording's name; choose another name`},
 		{"source named master", "sources:\n  - name: master\n", `my.yaml:2: sources[0].name: "master" is the mixer's master fader; choose another name`},
 		{"source without name", "sources:\n  - kind: testsrc\n", "my.yaml:2: sources[0].name: required: scenes refer to sources by name"},
 		{"duplicate source", "sources:\n  - name: a\n  - name: a\n", `my.yaml:3: sources[1].name: duplicate name "a" (also sources[0])`},

@@ -17,10 +17,17 @@ const (
 // Source states.
 const (
 	SourceLive    = "live"    // on air and delivering frames
-	SourceStandby = "standby" // not in the active scene (paused)
-	SourceStalled = "stalled" // on air but late with frames
+	SourceStandby = "standby" // not in the active scene
+	SourceStalled = "stalled" // its device stopped delivering; the picture is held
 	SourceError   = "error"   // failed; Error says why
 	SourceEnded   = "ended"   // the input ended
+)
+
+// Reserved names: the mixer's master fader (SetMute/SetGain and
+// Audio.Master), and the local recording among the outputs.
+const (
+	MasterName    = "master"
+	RecordingName = "recording"
 )
 
 // Stats is one snapshot, built once a second.
