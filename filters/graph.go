@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/asticode/go-astiav"
+
+	"studio/internal/av"
 )
 
 // Graph is a configured FFmpeg filter graph with at most one buffer input and
@@ -120,7 +122,7 @@ func (g *Graph) Push(f *astiav.Frame) error {
 // Pull takes the next filtered frame into f. It returns astiav.ErrEagain when
 // the graph needs more input and astiav.ErrEof once drained after a nil Push.
 func (g *Graph) Pull(f *astiav.Frame) error {
-	return pull(g.sink, f)
+	return av.BuffersinkGetFrame(g.sink, f)
 }
 
 // Close frees the graph and its filter contexts.

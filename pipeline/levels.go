@@ -5,7 +5,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 )
 
 // levelMeter tracks peak and mean-square of audio between readings.
@@ -19,7 +19,7 @@ type levelMeter struct {
 func measure(f *astiav.Frame, channels int) levelMeter {
 	var m levelMeter
 	for ch := 0; ch < channels; ch++ {
-		for _, s := range avframe.PlanarFloat(f, ch) {
+		for _, s := range av.PlanarFloat(f, ch) {
 			v := math.Abs(float64(s))
 			m.peak = max(m.peak, v)
 			m.sumSq += v * v
@@ -36,7 +36,11 @@ func (m *levelMeter) merge(o levelMeter) {
 	m.n += o.n
 }
 
-func (m *levelMeter) add(f *astiav.Frame, channels int) { m.merge(measure(f, channels)) }
+// scale is the reading of the same samples multiplied by g.
+func (m *levelMeter) scale(g float32) {
+	m.peak *= math.Abs(float64(g))
+	m.sumSq *= float64(g) * float64(g)
+}
 
 // take returns peak and RMS in dBFS and resets the meter; measured is false
 // when no samples came in since the last take.

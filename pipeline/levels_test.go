@@ -59,7 +59,7 @@ func TestLevelMeterSine(t *testing.T) {
 		t.Run(tc.amp, func(t *testing.T) {
 			var m levelMeter
 			sineFrames(t, tc.amp, 47, func(f *astiav.Frame) {
-				m.add(f, 2)
+				m.merge(measure(f, 2))
 			})
 			peak, rms, measured := m.take()
 			require.True(t, measured)
@@ -83,7 +83,7 @@ func TestLevelMeterOneChannelSilent(t *testing.T) {
 	var m levelMeter
 	for i := 0; i < 10; i++ {
 		require.NoError(t, g.Pull(f))
-		m.add(f, 2)
+		m.merge(measure(f, 2))
 		f.Unref()
 	}
 	peak, rms, _ := m.take()
@@ -95,7 +95,7 @@ func TestLevelMeterAddAllocs(t *testing.T) {
 	var m levelMeter
 	var allocs float64
 	sineFrames(t, "0.5", 1, func(f *astiav.Frame) {
-		allocs = testing.AllocsPerRun(100, func() { m.add(f, 2) })
+		allocs = testing.AllocsPerRun(100, func() { m.merge(measure(f, 2)) })
 	})
 	require.Zero(t, allocs)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 )
 
 // PreviewWidth is the width of the preview picture; its height keeps the
@@ -63,7 +63,7 @@ func (p *preview) offer(f *astiav.Frame) {
 	if err := p.sws.ScaleFrame(f, p.rgb); err != nil {
 		return
 	}
-	plane, stride := avframe.PackedPlane(p.rgb)
+	plane, stride := av.PackedPlane(p.rgb)
 	if plane == nil {
 		return
 	}

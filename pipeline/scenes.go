@@ -10,7 +10,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 	"studio/pipeline/media"
 	"studio/pipeline/source"
 	"studio/pipeline/stats"
@@ -38,9 +38,8 @@ func (f *fader) setGain(db float64) error {
 	return nil
 }
 
-// meter measures a frame once and feeds both meters.
-func (f *fader) meter(fr *astiav.Frame, channels int) {
-	m := measure(fr, channels)
+// meter feeds a measured frame to both meters.
+func (f *fader) meter(m levelMeter) {
 	f.mu.Lock()
 	f.stat.merge(m)
 	f.live.merge(m)
@@ -287,7 +286,7 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	master := linear(w.master.gainDB(), w.master.muted.Load())
 	muted := ps.muted.Load() // read once: the frame is made writable for what is read here
 	if srcGain != 1 || muted || master != 1 {
-		if err := avframe.MakeWritable(f); err != nil {
+		if err := av.MakeWritable(f); err != nil {
 			return err
 		}
 	}
@@ -295,18 +294,26 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 	if srcGain != 1 {
 		scale(f, ch, srcGain)
 	}
-	ps.meter(f, ch)
-	if total := master * linear(0, muted); total != 1 {
-		scale(f, ch, total)
+	// One pass measures the frame; the master's reading is the same one
+	// scaled, as the samples are.
+	m := measure(f, ch)
+	ps.meter(m)
+	total := master
+	if muted {
+		total = 0
 	}
-	w.master.meter(f, ch)
+	if total != 1 {
+		scale(f, ch, total)
+		m.scale(total)
+	}
+	w.master.meter(m)
 	return nil
 }
 
 // scale multiplies every sample of a planar-float frame by g.
 func scale(f *astiav.Frame, channels int, g float32) {
 	for c := 0; c < channels; c++ {
-		s := avframe.PlanarFloat(f, c)
+		s := av.PlanarFloat(f, c)
 		for i := range s {
 			s[i] *= g
 		}

@@ -7,7 +7,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 	"studio/internal/testpeer"
 	"studio/pipeline/media"
 	"studio/pipeline/source"
@@ -48,7 +48,7 @@ func readN(t *testing.T, w *sceneSwitcher, n int, nextV, nextA *int64) float64 {
 			require.Equal(t, fr.PTS, fr.AV.Pts())
 			*nextA = fr.PTS + int64(fr.AV.NbSamples())
 			for c := 0; c < 2; c++ {
-				for _, s := range avframe.PlanarFloat(fr.AV, c) {
+				for _, s := range av.PlanarFloat(fr.AV, c) {
 					peak = max(peak, math.Abs(float64(s)))
 				}
 			}

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
 
+	"studio/internal/av"
 	"studio/pipeline/media"
 )
 
@@ -45,8 +45,8 @@ type Encoder struct {
 	cc   *astiav.CodecContext
 	pkt  *astiav.Packet
 	tb   astiav.Rational
-	// frames counts frames sent in; the engine's stats read it from another goroutine.
-	frames atomic.Int64
+	// frames counts frames sent in (Encode's goroutine only).
+	frames int64
 	// forceKey makes the next video frame an IDR.
 	forceKey bool
 }
@@ -145,13 +145,13 @@ func (e *Encoder) ExtraData() []byte { return e.cc.ExtraData() }
 func (e *Encoder) FrameSize() int { return e.cc.FrameSize() }
 
 // Frames is how many frames were sent in.
-func (e *Encoder) Frames() int64 { return e.frames.Load() }
+func (e *Encoder) Frames() int64 { return e.frames }
 
 // Encode sends one frame (nil flushes) and hands every finished packet to
 // emit, which takes over the packet's single reference.
 func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 	if f != nil {
-		e.frames.Add(1)
+		e.frames++
 		if e.kind == media.Video {
 			// Decoders and lavfi sources mark frames as I; with forced-idr
 			// libx264 would make every such frame an IDR. The GOP is ours.
@@ -166,7 +166,7 @@ func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 		return fmt.Errorf("encode %s: %w", e.kind, err)
 	}
 	for {
-		err := e.cc.ReceivePacket(e.pkt)
+		err := av.ReceivePacket(e.cc, e.pkt)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
 			return nil
 		}
@@ -178,7 +178,7 @@ func (e *Encoder) Encode(f *astiav.Frame, emit func(*media.Packet)) error {
 			dts = pts
 		}
 		key := e.kind == media.Audio || e.pkt.Flags().Has(astiav.PacketFlagKey)
-		p := media.NewPacket(e.kind, e.toTime(pts), e.toTime(dts), key, packetView(e.pkt))
+		p := media.NewPacket(e.kind, e.toTime(pts), e.toTime(dts), key, av.PacketData(e.pkt))
 		e.pkt.Unref()
 		emit(p)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"studio/filters"
+	"studio/internal/av"
 	"studio/pipeline/media"
 )
 
@@ -65,7 +66,7 @@ func TestPacketViewMatchesData(t *testing.T) {
 		for enc.cc.ReceivePacket(enc.pkt) == nil {
 			want := enc.pkt.Data()
 			require.NotEmpty(t, want)
-			got := packetView(enc.pkt)
+			got := av.PacketData(enc.pkt)
 			require.Equal(t, want, got)
 			require.Equal(t, len(want), enc.pkt.Size())
 			enc.pkt.Unref()
@@ -75,7 +76,7 @@ func TestPacketViewMatchesData(t *testing.T) {
 	require.Greater(t, checked, 0, "the encoder produced no packet")
 	empty := astiav.AllocPacket()
 	defer empty.Free()
-	require.Nil(t, packetView(empty))
+	require.Nil(t, av.PacketData(empty))
 }
 
 func TestExtraData(t *testing.T) {

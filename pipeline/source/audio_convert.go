@@ -8,7 +8,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"studio/filters"
-	"studio/internal/avframe"
+	"studio/internal/av"
 )
 
 // audioConverter turns interleaved float buffers from a capture device, at
@@ -123,13 +123,13 @@ func (c *audioConverter) alloc(n int) error {
 // fill copies a device buffer into the input frame, growing it when a
 // buffer is larger than any before (devices may vary their period).
 func (c *audioConverter) fill(samples []float32, n int) error {
-	if n > c.inCap || !avframe.IsWritable(c.in) {
+	if n > c.inCap || !av.IsWritable(c.in) {
 		if err := c.alloc(max(n, c.inCap)); err != nil {
 			return err
 		}
 	}
 	c.in.SetNbSamples(n)
-	copy(avframe.PackedFloat(c.in, c.channels), samples[:n*c.channels])
+	copy(av.PackedFloat(c.in, c.channels), samples[:n*c.channels])
 	return nil
 }
 

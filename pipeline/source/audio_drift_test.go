@@ -10,7 +10,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 )
 
 // driftSim is a capture device simulated faster than real time: its
@@ -55,7 +55,7 @@ func (s driftSim) run(t *testing.T, dur time.Duration, corrected bool) driftResu
 	var captured int64 // device samples so far
 	pending := 0       // clicks not yet found in the output
 	emit := func(f *astiav.Frame) {
-		l := avframe.PlanarFloat(f, 0)
+		l := av.PlanarFloat(f, 0)
 		for i, v := range l {
 			if v > 0.5 && pending < len(clicks) {
 				at := time.Duration(float64(f.Pts()+int64(i)) / 48000 * float64(time.Second))

@@ -12,7 +12,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 	"studio/internal/testpeer"
 	"studio/pipeline/media"
 )
@@ -86,7 +86,7 @@ func TestScreenCapture(t *testing.T) {
 			}
 			lastA = fr.PTS
 			audio++
-			for _, v := range avframe.PlanarFloat(fr.AV, 0) {
+			for _, v := range av.PlanarFloat(fr.AV, 0) {
 				require.Zero(t, v, "no audio device: silence")
 			}
 		}
@@ -219,7 +219,7 @@ func TestScreenWithPulseMonitor(t *testing.T) {
 			video++
 		case media.Audio:
 			if time.Since(start) > 2*time.Second { // past the server's start-up
-				samples = append(samples, avframe.PlanarFloat(fr.AV, 0)...)
+				samples = append(samples, av.PlanarFloat(fr.AV, 0)...)
 			}
 		}
 	})
@@ -329,7 +329,7 @@ func TestAudioServerLostAndBack(t *testing.T) {
 				require.Equal(t, lastA+AudioFrameSamples, fr.PTS, "audio stays contiguous")
 			}
 			lastA = fr.PTS
-			for _, v := range avframe.PlanarFloat(fr.AV, 0) {
+			for _, v := range av.PlanarFloat(fr.AV, 0) {
 				pk = max(pk, v)
 			}
 		})
@@ -403,4 +403,19 @@ func (l *logLines) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
+}
+
+// TestLiveCaptureAllocatesNothing: once running, a screen capture and its
+// reader allocate nothing per frame (both goroutines are counted).
+func TestLiveCaptureAllocatesNothing(t *testing.T) {
+	x := testpeer.StartXvfb(t, 320, 180)
+	s, err := OpenScreen(screenConfig(x.Display))
+	require.NoError(t, err)
+	defer s.Close()
+	readFor(t, s, 500*time.Millisecond, func(Frame) {})
+	allocs := testing.AllocsPerRun(60, func() {
+		_, err := s.Read()
+		require.NoError(t, err)
+	})
+	require.Zero(t, allocs)
 }

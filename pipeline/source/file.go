@@ -10,6 +10,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"studio/filters"
+	"studio/internal/av"
 	"studio/presets"
 )
 
@@ -298,7 +299,7 @@ func (f *File) decode(dec *astiav.CodecContext, tb astiav.Rational, video bool, 
 		return nil
 	}
 	for {
-		err := dec.ReceiveFrame(f.decoded)
+		err := av.ReceiveFrame(dec, f.decoded)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
 			return nil
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
-	"studio/internal/avframe"
+	"studio/internal/av"
 	"studio/pipeline/media"
 )
 
@@ -103,7 +103,7 @@ func SilentBlock(f Format) (*astiav.Frame, error) {
 		return nil, fmt.Errorf("silence: %w", err)
 	}
 	for c := 0; c < f.Channels; c++ {
-		clear(avframe.PlanarFloat(s, c))
+		clear(av.PlanarFloat(s, c))
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"studio/filters"
+	"studio/internal/av"
 )
 
 // deviceInput is an open FFmpeg capture device (x11grab, video4linux2)
@@ -237,7 +238,7 @@ func (v *videoCapture) capture(in *deviceInput) error {
 			continue // a corrupt picture (MJPEG over a flaky USB link): skip it
 		}
 		for {
-			if err := in.dec.ReceiveFrame(decoded); err != nil {
+			if err := av.ReceiveFrame(in.dec, decoded); err != nil {
 				break
 			}
 			if conv == nil {

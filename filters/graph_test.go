@@ -8,15 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSinkContextLayout guards the one assumption of sink.go: that an
-// astiav FilterContext starts with its AVFilterContext pointer.
-func TestSinkContextLayout(t *testing.T) {
-	g, err := NewGenerator("sine=frequency=1000:sample_rate=48000:samples_per_frame=1024", true)
-	require.NoError(t, err)
-	defer g.Close()
-	require.Equal(t, "abuffersink", sinkFilterName(g.sink))
-}
-
 // TestPullStatuses: frames come out, then EAGAIN from a graph waiting for
 // input and EOF after the end, as astiav's own errors (errors.Is works).
 func TestPullStatuses(t *testing.T) {

@@ -1,4 +1,4 @@
-package avframe
+package av_test
 
 import (
 	"testing"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"studio/filters"
+	"studio/internal/av"
 )
 
 func audioFrame(t *testing.T, format astiav.SampleFormat, samples int) *astiav.Frame {
@@ -22,19 +23,19 @@ func audioFrame(t *testing.T, format astiav.SampleFormat, samples int) *astiav.F
 
 func TestPlanarFloatSeesEachChannel(t *testing.T) {
 	f := audioFrame(t, astiav.SampleFormatFltp, 1024)
-	require.Len(t, PlanarFloat(f, 0), 1024)
-	require.Len(t, PlanarFloat(f, 1), 1024)
-	require.Nil(t, PlanarFloat(f, 2), "no third channel")
-	require.Nil(t, PlanarFloat(f, -1))
-	clear(PlanarFloat(f, 0))
-	PlanarFloat(f, 1)[5] = 0.25
-	require.Equal(t, float32(0.25), PlanarFloat(f, 1)[5], "a view, not a copy")
-	require.Equal(t, float32(0), PlanarFloat(f, 0)[5], "channels are separate planes")
+	require.Len(t, av.PlanarFloat(f, 0), 1024)
+	require.Len(t, av.PlanarFloat(f, 1), 1024)
+	require.Nil(t, av.PlanarFloat(f, 2), "no third channel")
+	require.Nil(t, av.PlanarFloat(f, -1))
+	clear(av.PlanarFloat(f, 0))
+	av.PlanarFloat(f, 1)[5] = 0.25
+	require.Equal(t, float32(0.25), av.PlanarFloat(f, 1)[5], "a view, not a copy")
+	require.Equal(t, float32(0), av.PlanarFloat(f, 0)[5], "channels are separate planes")
 }
 
 func TestPackedFloatIsInterleaved(t *testing.T) {
 	f := audioFrame(t, astiav.SampleFormatFlt, 480)
-	s := PackedFloat(f, 2)
+	s := av.PackedFloat(f, 2)
 	require.Len(t, s, 960)
 	clear(s)
 	s[1] = -0.5 // the first right sample
@@ -47,19 +48,19 @@ func TestPackedFloatIsInterleaved(t *testing.T) {
 	out := astiav.AllocFrame()
 	defer out.Free()
 	require.NoError(t, g.Pull(out))
-	require.Equal(t, float32(-0.5), PlanarFloat(out, 1)[0])
-	require.Equal(t, float32(0), PlanarFloat(out, 0)[0])
+	require.Equal(t, float32(-0.5), av.PlanarFloat(out, 1)[0])
+	require.Equal(t, float32(0), av.PlanarFloat(out, 0)[0])
 }
 
 func TestMakeWritableCopiesSharedBuffers(t *testing.T) {
 	a := audioFrame(t, astiav.SampleFormatFltp, 64)
-	PlanarFloat(a, 0)[0] = 1
+	av.PlanarFloat(a, 0)[0] = 1
 	b := astiav.AllocFrame()
 	defer b.Free()
 	require.NoError(t, b.Ref(a))
-	require.NoError(t, MakeWritable(b))
-	PlanarFloat(b, 0)[0] = 2
-	require.Equal(t, float32(1), PlanarFloat(a, 0)[0], "the other reference keeps its samples")
+	require.NoError(t, av.MakeWritable(b))
+	av.PlanarFloat(b, 0)[0] = 2
+	require.Equal(t, float32(1), av.PlanarFloat(a, 0)[0], "the other reference keeps its samples")
 }
 
 func TestPackedPlane(t *testing.T) {
@@ -69,7 +70,7 @@ func TestPackedPlane(t *testing.T) {
 	f.SetHeight(4)
 	f.SetPixelFormat(astiav.PixelFormatRgba)
 	require.NoError(t, f.AllocBuffer(1))
-	p, stride := PackedPlane(f)
+	p, stride := av.PackedPlane(f)
 	require.GreaterOrEqual(t, stride, 40)
 	require.Len(t, p, stride*4)
 }

@@ -1,9 +1,11 @@
-// Package avframe gives Go slices over the sample and pixel memory of
-// astiav frames without copying. astiav v0.16.0's FrameData copies whole
-// planes into new Go slices, which would allocate on every frame of a hot
-// loop; and it has no binding for av_frame_make_writable. This is the one
-// place where studio reaches into AVFrame with cgo.
-package avframe
+// Package av is where studio calls FFmpeg directly, for what astiav
+// v0.16.0 lacks or makes costly on a per-frame path: Go slices over frame
+// and packet memory without copying (astiav's FrameData and Packet.Data
+// copy into new slices), av_frame_make_writable, and the codec and
+// filter-sink calls whose status astiav turns into a new error value on
+// every call (each drain ends in EAGAIN, so that was an allocation per
+// frame). Nothing else in studio uses cgo against FFmpeg's structs.
+package av
 
 /*
 #cgo pkg-config: libavutil
