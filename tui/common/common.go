@@ -28,8 +28,6 @@ func NewContext(profile termenv.Profile) *Context {
 
 // Styles are the console's colours, OBS's where it has them.
 type Styles struct {
-	R *lipgloss.Renderer
-
 	Title, TitleFocused, Rule     lipgloss.Style
 	Dim, Bold, Selected, Key      lipgloss.Style
 	Good, Warn, Bad               lipgloss.Style
@@ -47,7 +45,6 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 	c := func(s string) lipgloss.Color { return lipgloss.Color(s) }
 	st := r.NewStyle
 	return Styles{
-		R:              r,
 		Title:          st().Foreground(c("#8a8f98")),
 		TitleFocused:   st().Foreground(c("#e8e8e8")).Bold(true),
 		Rule:           st().Foreground(c("#3a3f48")),
@@ -75,27 +72,29 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 }
 
 // Fit makes s exactly w cells wide: cut with an ellipsis, or padded.
-func Fit(s string, w int) string {
+func Fit(s string, w int) string { return pad(s, w, false) }
+
+// FitRight makes s exactly w cells wide, aligned right: cut with an
+// ellipsis, or padded on the left.
+func FitRight(s string, w int) string { return pad(s, w, true) }
+
+// pad makes s exactly w cells wide, padding on the left when right is set.
+func pad(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		return ansi.Truncate(s, w, "…")
+		s = ansi.Truncate(s, w, "…")
+		// A wide character cut in half leaves the line a cell short.
+		if sw = ansi.StringWidth(s); sw == w {
+			return s
+		}
+	}
+	if right {
+		return strings.Repeat(" ", w-sw) + s
 	}
 	return s + strings.Repeat(" ", w-sw)
-}
-
-// FitLeft makes s exactly w cells wide, aligned right.
-func FitLeft(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return strings.Repeat(" ", w-sw) + s
 }
 
 // Block makes lines exactly w wide and h tall.
@@ -109,6 +108,20 @@ func Block(lines []string, w, h int) []string {
 		}
 	}
 	return out
+}
+
+// Rows makes lines that are already exactly w wide (a Panel's, or
+// SideBySide's of panels) exactly h tall: cut, or padded with blank lines.
+// Unlike Block it does not measure them again.
+func Rows(lines []string, w, h int) []string {
+	if len(lines) >= h {
+		return lines[:max(h, 0)]
+	}
+	blank := strings.Repeat(" ", max(w, 0))
+	for len(lines) < h {
+		lines = append(lines, blank)
+	}
+	return lines
 }
 
 // Panel draws a titled panel: a rule line with the title, then body lines,

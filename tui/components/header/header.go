@@ -60,15 +60,15 @@ func View(c *common.Context, in Info, w int) string {
 	if in.CPU >= 0 {
 		right = st.Dim.Render("CPU ") + fmt.Sprintf("%.0f%%", in.CPU) + " "
 	}
-	room := w - ansi.StringWidth(left) - ansi.StringWidth(right)
-	mid := ""
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	room := w - lw - rw
+	mid, mw := "", 0
 	if in.Error != "" && room > 8 {
-		mid = "  " + st.Bad.Render(common.Fit("⚠ "+in.Error, room-3))
+		mid, mw = "  "+st.Bad.Render(common.Fit("⚠ "+in.Error, room-3)), 2+room-3
 	}
-	line := left + mid
-	pad := w - ansi.StringWidth(line) - ansi.StringWidth(right)
+	pad := w - lw - mw - rw
 	if pad < 0 {
-		return common.Fit(line, w)
+		return common.Fit(left+mid, w)
 	}
-	return line + strings.Repeat(" ", pad) + right
+	return left + mid + strings.Repeat(" ", pad) + right
 }

@@ -124,7 +124,7 @@ func (m *Model) View(c *common.Context, w, h int, focused bool) []string {
 			mute = c.Styles.Bad.Render("MUTE")
 		}
 		lines = append(lines, mark+name+" "+Meter(c, l.peak, l.rms, l.hold, bw, r.Muted)+" "+db+" "+
-			common.FitLeft(fmt.Sprintf("%+.0fdB", r.GainDB), 6)+" "+mute)
+			common.FitRight(fmt.Sprintf("%+.0fdB", r.GainDB), 6)+" "+mute)
 	}
 	return c.Panel("Audio", focused, w, h, lines)
 }

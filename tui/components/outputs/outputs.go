@@ -93,8 +93,8 @@ func (m *Model) row(c *common.Context, r Row, selected bool, w int) string {
 	if r.Idle {
 		return "  " + name + " " + stateCol + " " + st.Dim.Render(o.URL)
 	}
-	kbps := common.FitLeft(fmt.Sprintf("%.0f kb/s", o.BitrateKbps), 10)
-	queue := common.FitLeft(fmt.Sprintf("q %dms", o.QueueMs), 8)
+	kbps := common.FitRight(fmt.Sprintf("%.0f kb/s", o.BitrateKbps), 10)
+	queue := common.FitRight(fmt.Sprintf("q %dms", o.QueueMs), 8)
 	total := o.FramesSent + o.FramesDropped
 	pct := 0.0
 	if total > 0 {
