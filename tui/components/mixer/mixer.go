@@ -101,19 +101,19 @@ func (m *Model) View(c *common.Context, w, h int, focused bool) []string {
 		if i < len(m.shown) {
 			l = m.shown[i]
 		}
-		mark := "  "
-		name := common.Fit(r.Name, 8)
+		mark, name := "  ", common.Fit(r.Name, 8)
+		var style *lipgloss.Style
+		if r.Name == stats.MasterName {
+			style = &c.Styles.Bold
+		}
 		if i == m.Selected {
 			mark = "▶ "
 			if focused {
-				name = c.Styles.Selected.Render(name)
+				style = &c.Styles.Selected
 			}
 		}
-		if r.Name == "master" {
-			name = c.Styles.Bold.Render(common.Fit(r.Name, 8))
-			if i == m.Selected && focused {
-				name = c.Styles.Selected.Render(common.Fit(r.Name, 8))
-			}
+		if style != nil {
+			name = style.Render(name)
 		}
 		db := "  -inf"
 		if l.peak > -100 {

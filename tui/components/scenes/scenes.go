@@ -3,31 +3,31 @@
 package scenes
 
 import (
-	"fmt"
+	"strconv"
+
+	"github.com/charmbracelet/lipgloss"
 
 	"studio/tui/common"
 )
 
-// View draws the scenes, active on air, selected under the cursor.
+// View draws the scenes, active on air, selected under the cursor. A preset
+// has at most nine scenes, one per key 1-9.
 func View(c *common.Context, names []string, active, selected int, focused bool, w, h int) []string {
-	var lines []string
+	lines := make([]string, 0, len(names))
 	for i, n := range names {
-		mark := "  "
-		label := fmt.Sprintf("%d %s", i+1, n)
-		if i >= 9 {
-			label = "  " + n
-		}
+		label := strconv.Itoa(i+1) + " " + n
+		mark, onAir := "  ", ""
+		var style *lipgloss.Style
 		if i == active {
-			mark = c.Styles.Bad.Render("● ")
-			label = c.Styles.Bold.Render(label) + c.Styles.Dim.Render("  on air")
+			mark, onAir, style = c.Styles.Bad.Render("● "), c.Styles.Dim.Render("  on air"), &c.Styles.Bold
 		}
 		if focused && i == selected {
-			label = c.Styles.Selected.Render(fmt.Sprintf("%d %s", i+1, n))
-			if i == active {
-				label += c.Styles.Dim.Render("  on air")
-			}
+			style = &c.Styles.Selected
 		}
-		lines = append(lines, mark+label)
+		if style != nil {
+			label = style.Render(label)
+		}
+		lines = append(lines, mark+label+onAir)
 	}
 	return c.Panel("Scenes", focused, w, h, lines)
 }

@@ -16,17 +16,16 @@ import (
 func View(c *common.Context, list []stats.Source, selected int, focused bool, w, h int) []string {
 	var lines []string
 	for i, s := range list {
-		state := s.State
+		style := &c.Styles.Dim
 		switch s.State {
 		case stats.SourceLive:
-			state = c.Styles.Good.Render(common.Fit(state, 8))
+			style = &c.Styles.Good
 		case stats.SourceStalled:
-			state = c.Styles.Warn.Render(common.Fit(state, 8))
+			style = &c.Styles.Warn
 		case stats.SourceError, stats.SourceEnded:
-			state = c.Styles.Bad.Render(common.Fit(state, 8))
-		default:
-			state = c.Styles.Dim.Render(common.Fit(state, 8))
+			style = &c.Styles.Bad
 		}
+		state := style.Render(common.Fit(s.State, 8))
 		name := common.Fit(s.Name, 9)
 		if focused && i == selected {
 			name = c.Styles.Selected.Render(name)
