@@ -78,15 +78,29 @@ type Model struct {
 	lastErr string
 	errAt   time.Time
 
-	previewOn   bool
-	pic, spare  *image.RGBA
-	picSeq      uint64
-	renderer    preview.Renderer
-	picLines    []string // the rendered picture, kept until it or the panel changes
+	previewOn  bool
+	pic, spare *image.RGBA
+	picSeq     uint64
+	renderer   preview.Renderer
+	// The preview panel, kept until the picture, its size or its title
+	// changes; the rendered picture alone survives a new title.
+	picLines    []string
 	picCacheKey [3]uint64
+	picPanel    []string
+	panelKey    panelKey
+
+	hints      string // the short help line, kept for its width
+	hintsWidth int
 
 	confirm *confirmation
 	quit    bool
+}
+
+// panelKey says what a cached preview panel was drawn from.
+type panelKey struct {
+	seq   uint64
+	w, h  int
+	title string
 }
 
 // confirmation is a y/n question in the hint bar.
@@ -600,7 +614,10 @@ func (m *Model) hintBar(w int) string {
 	if m.showHelp {
 		return common.Fit(m.ctx.Styles.Dim.Render(" ? or esc closes help"), w)
 	}
-	return common.Fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w)
+	if m.hints == "" || m.hintsWidth != w {
+		m.hints, m.hintsWidth = common.Fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w), w
+	}
+	return m.hints
 }
 
 // body lays the panels out in w×h. Wide terminals put the preview beside a
@@ -667,7 +684,7 @@ func (m *Model) body(w, h int) []string {
 	if logH > 0 {
 		out = append(out, m.log.View(m.ctx, w, h-len(out))...)
 	}
-	return common.Block(out, w, h)
+	return common.Rows(out, w, h)
 }
 
 func (m *Model) column(w, h int, showScenes, showSources bool, mixerH int) []string {
@@ -679,7 +696,7 @@ func (m *Model) column(w, h int, showScenes, showSources bool, mixerH int) []str
 		col = append(col, sources.View(m.ctx, m.stats.Sources, m.sourceSel, m.focus == panelSources, w, max(len(m.stats.Sources), 1)+1)...)
 	}
 	col = append(col, m.mixer.View(m.ctx, w, mixerH, m.focus == panelMixer)...)
-	return common.Block(col, w, h)
+	return common.Rows(col, w, h)
 }
 
 func (m *Model) previewPanel(w, h int) []string {
@@ -687,18 +704,19 @@ func (m *Model) previewPanel(w, h int) []string {
 	if m.haveStats {
 		title = fmt.Sprintf("Program %dx%d %.0f fps", m.stats.Video.Width, m.stats.Video.Height, m.stats.Video.FPS)
 	}
-	var body []string
 	if m.pic == nil {
-		body = []string{m.ctx.Styles.Dim.Render("waiting for the picture…")}
-	} else {
-		key := [3]uint64{m.picSeq, uint64(w), uint64(h)}
-		if key != m.picCacheKey {
-			m.picLines = strings.Split(m.renderer.Render(m.pic, w, h-1, m.ctx.Profile), "\n")
-			m.picCacheKey = key
-		}
-		body = m.picLines
+		return m.ctx.Panel(title, false, w, h, []string{m.ctx.Styles.Dim.Render("waiting for the picture…")})
 	}
-	return m.ctx.Panel(title, false, w, h, body)
+	key := panelKey{seq: m.picSeq, w: w, h: h, title: title}
+	if m.picPanel != nil && key == m.panelKey {
+		return m.picPanel
+	}
+	if lk := [3]uint64{m.picSeq, uint64(w), uint64(h)}; lk != m.picCacheKey {
+		m.picLines = strings.Split(m.renderer.Render(m.pic, w, h-1, m.ctx.Profile), "\n")
+		m.picCacheKey = lk
+	}
+	m.picPanel, m.panelKey = m.ctx.Panel(title, false, w, h, m.picLines), key
+	return m.picPanel
 }
 
 func (m *Model) outputRows() []outputs.Row {
