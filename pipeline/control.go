@@ -91,15 +91,23 @@ func (e *Engine) StopLive() error {
 		e.stopping = false
 		e.ctlMu.Unlock()
 	}()
-	outs := make([]*output.Output, len(live))
-	for i, l := range live {
-		outs[i] = l.out
+	e.stopEntries(live...)
+	return nil
+}
+
+// stopEntries lets the outputs send what they hold (up to stopTimeout,
+// together), then cancels them and waits until each has closed: a publish
+// still closing would make the next one "already publishing".
+func (e *Engine) stopEntries(entries ...*outputEntry) {
+	outs := make([]*output.Output, len(entries))
+	for i, en := range entries {
+		outs[i] = en.out
 	}
 	stopOutputs(outs, stopTimeout, e.cfg.Logf)
-	for _, l := range live {
-		l.cancel()
+	for _, en := range entries {
+		en.cancel()
+		<-en.out.Done()
 	}
-	return nil
 }
 
 // StartRecording starts a local FLV recording and returns its path: the
@@ -157,9 +165,7 @@ func (e *Engine) StopRecording() (string, int64, error) {
 	if rec == nil {
 		return "", 0, errors.New("not recording")
 	}
-	stopOutputs([]*output.Output{rec.out}, stopTimeout, e.cfg.Logf)
-	rec.cancel()
-	<-rec.out.Done()
+	e.stopEntries(rec)
 	size := rec.out.Snapshot().BytesSent
 	if err := rec.out.Err(); err != nil {
 		return rec.path, size, fmt.Errorf("recording %s: %w", rec.path, err)

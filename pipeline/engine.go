@@ -338,7 +338,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.ended = true // no output starts from here on
 	all := append([]*output.Output(nil), *e.outputs.Load()...)
 	e.ctlMu.Unlock()
-	stopOutputs(all, 5*time.Second, e.cfg.Logf)
+	stopOutputs(all, stopTimeout, e.cfg.Logf)
 	close(statsStop)
 	<-statsDone
 	if runErr == nil && !e.cfg.Interactive && len(e.fixed) > 0 && e.countFailed() == len(e.fixed) {
@@ -563,7 +563,8 @@ type snapshotState struct {
 	encoded   int64
 	nanos     int64
 	videoByte int64
-	outBytes  map[*output.Output]int64
+	outBytes  map[*output.Output]int64 // the outputs of the last line only
+	srcFrames []int64                  // per source, frames at the last line
 	audio     []stats.AudioSource
 	master    stats.AudioSource
 	proc      procstat.Sample
@@ -612,15 +613,13 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		sources, master = prev.audio, prev.master
 	}
 	s.Audio.Sources, s.Audio.Master = sources, master
-	active := e.src.Active()
-	for i, sc := range e.src.scenes {
-		s.Scenes = append(s.Scenes, sc.name)
-		if i == active {
-			s.Scene = sc.name
-		}
-	}
+	s.Scenes = e.Scenes()
+	s.Scene = s.Scenes[e.src.Active()]
 	interval := now.Sub(prev.at).Seconds()
-	for _, ps := range e.src.sources {
+	if prev.srcFrames == nil {
+		prev.srcFrames = make([]int64, len(e.src.sources))
+	}
+	for i, ps := range e.src.sources {
 		n := ps.frames.Load()
 		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string)}
 		if m, ok := ps.src.(source.Monitored); ok && !ps.down() {
@@ -633,18 +632,21 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 			}
 		}
 		if interval > 0 {
-			st.FPS = round1(float64(n-ps.statFrames) / interval)
+			st.FPS = round1(float64(n-prev.srcFrames[i]) / interval)
 		}
-		ps.statFrames = n
+		prev.srcFrames[i] = n
 		s.Sources = append(s.Sources, st)
 	}
-	s.Outputs = make([]stats.Output, 0, len(*e.outputs.Load()))
-	for _, o := range *e.outputs.Load() {
+	outs := *e.outputs.Load()
+	s.Outputs = make([]stats.Output, 0, len(outs))
+	sent := make(map[*output.Output]int64, len(outs)) // outputs gone since are forgotten
+	for _, o := range outs {
 		os := o.Snapshot()
 		os.BitrateKbps = round1(rate(os.BytesSent*8, base.outBytes[o]*8) / 1000)
-		prev.outBytes[o] = os.BytesSent
+		sent[o] = os.BytesSent
 		s.Outputs = append(s.Outputs, os)
 	}
+	prev.outBytes = sent
 	if ps, ok := procstat.Read(); ok {
 		if !prev.proc.At.IsZero() {
 			s.Process.CPUPercent = round1(procstat.CPUPercent(prev.proc, ps))

@@ -65,10 +65,8 @@ type programSource struct {
 	src        source.Source
 
 	frames atomic.Int64 // video frames delivered
-	// statFrames is frames at the last stats line (stats goroutine only).
-	statFrames int64
-	state      atomic.Value // string
-	errMsg     atomic.Value // string
+	state  atomic.Value // string
+	errMsg atomic.Value // string
 }
 
 func newProgramSource(name, kind string, src source.Source) *programSource {
@@ -155,9 +153,7 @@ func (ps *programSource) down() bool {
 // hold gives the next program frame while the source on air is down: the
 // last picture again, or a block of silence, whichever is due first.
 func (w *sceneSwitcher) hold() (source.Frame, error) {
-	tb := w.format.VideoTimeBase()
-	tv := media.TicksToDuration(w.nextV, tb.Num(), tb.Den())
-	ta := media.TicksToDuration(w.nextA, 1, w.format.SampleRate)
+	tv, ta := w.format.VideoTime(w.nextV), w.format.AudioTime(w.nextA)
 	if ta < tv {
 		fr := source.Frame{Kind: media.Audio, AV: w.silence, PTS: w.nextA, Time: ta}
 		w.silence.SetPts(w.nextA)
@@ -187,9 +183,10 @@ func (w *sceneSwitcher) Close() {
 	for _, ps := range w.sources {
 		ps.src.Close()
 	}
-	if w.last != nil {
-		w.last.Free()
-		w.silence.Free()
+	for _, f := range []*astiav.Frame{w.last, w.silence} {
+		if f != nil {
+			f.Free()
+		}
 	}
 }
 
@@ -250,8 +247,7 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		ps.frames.Add(1)
 		if w.offV != 0 {
 			fr.AV.SetPts(fr.PTS)
-			tb := w.format.VideoTimeBase()
-			fr.Time = media.TicksToDuration(fr.PTS, tb.Num(), tb.Den())
+			fr.Time = w.format.VideoTime(fr.PTS)
 		}
 		if w.holdOnEnd {
 			// Keep the picture for hold; a reference, not a copy.
@@ -268,7 +264,7 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		w.nextA = fr.PTS + int64(fr.AV.NbSamples())
 		if w.offA != 0 {
 			fr.AV.SetPts(fr.PTS)
-			fr.Time = media.TicksToDuration(fr.PTS, 1, w.format.SampleRate)
+			fr.Time = w.format.AudioTime(fr.PTS)
 		}
 		if err := w.mix(ps, fr.AV); err != nil {
 			return fr, err

@@ -125,7 +125,7 @@ func TestCaptureInputErrors(t *testing.T) {
 		want []string
 	}{
 		{"no X server", []string{"relay", "screen", "--display", ":89", "--record", out, "--audio", "none"},
-			[]string{`cannot capture X display ":89"`, "is an X server running there?"}},
+			[]string{`cannot open X display ":89"`, "is an X server running there?"}},
 		{"no camera", []string{"relay", "camera", "--device", "/dev/video97", "--record", out, "--audio", "none"},
 			[]string{`camera "/dev/video97" not found`}},
 		{"no such audio device", []string{"relay", "screen", "--display", x.Display, "--audio", "usb headset", "--record", out},

@@ -274,7 +274,7 @@ func (o *Output) Snapshot() stats.Output {
 	return stats.Output{
 		Name:          o.name,
 		URL:           o.url,
-		State:         o.state.Load().(string),
+		State:         o.State(),
 		BytesSent:     o.sink.BytesWritten(),
 		FramesSent:    o.framesSent.Load(),
 		FramesDropped: o.queue.Dropped(),

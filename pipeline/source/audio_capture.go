@@ -107,7 +107,7 @@ func (a *audioCapture) start() error {
 		freeAudio(nil, ctx)
 		return fmt.Errorf("audio device %q (%s): %w", a.spec, info.Name, err)
 	}
-	conv := newAudioConverter(int(dev.SampleRate()), a.out.Channels, a.out)
+	conv := newAudioConverter(int(dev.SampleRate()), a.out)
 	a.mu.Lock()
 	a.ctx, a.dev, a.conv, a.stopped, a.lastData, a.delivered, a.convErr = ctx, dev, conv, false, time.Now(), false, nil
 	a.mu.Unlock()

@@ -28,11 +28,6 @@ type audioConverter struct {
 	inCap int           // samples the in frame's buffer holds
 	// outFrame is reused for every frame taken from the graph.
 	outFrame *astiav.Frame
-
-	// firstPTS is the program sample where the output starts: the first
-	// buffer's time, rounded down to a whole output frame so that frames
-	// from a restarted converter stay on the same 1024-sample grid.
-	firstPTS int64
 }
 
 // asyncMaxStretch is aresample's async: how many samples per second it may
@@ -40,10 +35,11 @@ type audioConverter struct {
 // clock drift; jitter is filtered before it, so it stretches little).
 const asyncMaxStretch = 1000
 
-// newAudioConverter prepares a converter for a device delivering channels
-// interleaved float samples at inRate (nominal). out is the program format.
-func newAudioConverter(inRate, channels int, out Format) *audioConverter {
-	return &audioConverter{inRate: inRate, channels: channels, out: out, clock: newSampleClock(float64(inRate))}
+// newAudioConverter prepares a converter for a device delivering the
+// program's channel count, interleaved float, at inRate (nominal). out is
+// the program format. (malgo mixes the device's channels to the count.)
+func newAudioConverter(inRate int, out Format) *audioConverter {
+	return &audioConverter{inRate: inRate, channels: out.Channels, out: out, clock: newSampleClock(float64(inRate))}
 }
 
 // push converts one device buffer of n samples per channel (len(samples) ==
@@ -54,7 +50,7 @@ func (c *audioConverter) push(samples []float32, n int, at time.Duration, emit f
 	if n <= 0 {
 		return nil
 	}
-	first, _ := c.clock.buffer(n, at.Seconds())
+	first := c.clock.buffer(n, at.Seconds())
 	if c.graph == nil {
 		if err := c.open(first); err != nil {
 			return err
@@ -78,7 +74,6 @@ func (c *audioConverter) open(first float64) error {
 	if pts < 0 {
 		pts = 0
 	}
-	c.firstPTS = pts
 	if c.in == nil {
 		c.in = astiav.AllocFrame()
 	}
@@ -107,11 +102,7 @@ func (c *audioConverter) alloc(n int) error {
 	c.in.Unref()
 	c.in.SetSampleFormat(astiav.SampleFormatFlt)
 	c.in.SetSampleRate(c.inRate)
-	layout := astiav.ChannelLayoutStereo
-	if c.channels == 1 {
-		layout = astiav.ChannelLayoutMono
-	}
-	c.in.SetChannelLayout(layout)
+	c.in.SetChannelLayout(channelLayout(c.channels))
 	c.in.SetNbSamples(n)
 	if err := c.in.AllocBuffer(0); err != nil {
 		return fmt.Errorf("audio capture: buffer: %w", err)

@@ -42,7 +42,7 @@ type driftResult struct {
 // nominal rate) for dur of program time.
 func (s driftSim) run(t *testing.T, dur time.Duration, corrected bool) driftResult {
 	out := Format{SampleRate: 48000, Channels: 2}
-	c := newAudioConverter(s.nominalRate, 2, out)
+	c := newAudioConverter(s.nominalRate, out)
 	defer c.close()
 	if !corrected {
 		c.clock.bandwidth = 0 // the loop never moves: nominal rate, first buffer's phase
@@ -203,7 +203,7 @@ func TestCaptureBurstAfterStall(t *testing.T) {
 // 10 ms of stereo at 48 kHz stamped, drift-corrected and cut into program
 // frames. It must not allocate.
 func BenchmarkAudioConvert(b *testing.B) {
-	c := newAudioConverter(48000, 2, Format{SampleRate: 48000, Channels: 2})
+	c := newAudioConverter(48000, Format{SampleRate: 48000, Channels: 2})
 	defer c.close()
 	buf := make([]float32, 960)
 	for i := range buf {

@@ -124,7 +124,7 @@ func TestScreenRegionAndSize(t *testing.T) {
 func TestScreenMissingDisplay(t *testing.T) {
 	_, err := OpenScreen(screenConfig(":89"))
 	require.Error(t, err)
-	require.Contains(t, err.Error(), `cannot capture X display ":89"`)
+	require.Contains(t, err.Error(), `cannot open X display ":89"`)
 	require.Contains(t, err.Error(), "is an X server running there?")
 
 	t.Setenv("DISPLAY", "")

@@ -335,12 +335,8 @@ func (f *File) filter(fr *astiav.Frame, tb astiav.Rational, video bool) error {
 		if f.vGraph == nil {
 			// eof_action=pass keeps the last frame at the end of input (the
 			// default rounds it away when the graph is closed at its pts).
-			desc := fmt.Sprintf("fps=fps=%d/%d:start_time=0:eof_action=pass", f.format.FrameRate.Num(), f.format.FrameRate.Den())
-			if fr.Width() != f.format.Width || fr.Height() != f.format.Height {
-				desc += fmt.Sprintf(",scale=%d:%d:force_original_aspect_ratio=decrease:flags=bicubic,pad=%d:%d:(ow-iw)/2:(oh-ih)/2",
-					f.format.Width, f.format.Height, f.format.Width, f.format.Height)
-			}
-			desc += ",setsar=1,format=yuv420p"
+			desc := fmt.Sprintf("fps=fps=%d/%d:start_time=0:eof_action=pass,%s",
+				f.format.FrameRate.Num(), f.format.FrameRate.Den(), fitChain(fr.Width(), fr.Height(), f.format))
 			if f.vGraph, err = filters.NewVideo(desc, fr, microseconds); err != nil {
 				return fmt.Errorf("video of %q: %w", f.shown(), err)
 			}
@@ -388,7 +384,7 @@ func (f *File) drain(g *filters.Graph, q *frameQueue, video bool) error {
 			return err
 		}
 		if video {
-			f.lastVideoUs = ticksToDuration(fr.Pts(), f.format.VideoTimeBase()).Microseconds()
+			f.lastVideoUs = f.format.VideoTime(fr.Pts()).Microseconds()
 		}
 		q.push(fr)
 	}
@@ -456,7 +452,7 @@ func (f *File) fillStandIns() error {
 	if f.silence != nil && !f.audioDone {
 		limit := f.lastVideoUs + int64(1e6/f.format.FrameRate.Float64())
 		for f.aq.len() < 64 {
-			if f.aq.len() > 0 && ticksToDuration(f.aq.items[f.aq.len()-1].Pts(), f.format.AudioTimeBase()).Microseconds() >= limit {
+			if f.aq.len() > 0 && f.format.AudioTime(f.aq.items[f.aq.len()-1].Pts()).Microseconds() >= limit {
 				break
 			}
 			if f.videoDone && f.vq.len() == 0 {
@@ -479,8 +475,8 @@ func (f *File) fillStandIns() error {
 				}
 				break
 			}
-			lastAudio := ticksToDuration(f.aq.items[f.aq.len()-1].Pts(), f.format.AudioTimeBase())
-			if f.vq.len() > 0 && ticksToDuration(f.vq.items[f.vq.len()-1].Pts(), f.format.VideoTimeBase()) >= lastAudio {
+			lastAudio := f.format.AudioTime(f.aq.items[f.aq.len()-1].Pts())
+			if f.vq.len() > 0 && f.format.VideoTime(f.vq.items[f.vq.len()-1].Pts()) >= lastAudio {
 				break
 			}
 			if err := pullOne(f.black, &f.vq); err != nil {

@@ -93,11 +93,7 @@ func SilentBlock(f Format) (*astiav.Frame, error) {
 	s.SetNbSamples(AudioFrameSamples)
 	s.SetSampleFormat(astiav.SampleFormatFltp)
 	s.SetSampleRate(f.SampleRate)
-	layout := astiav.ChannelLayoutStereo
-	if f.Channels == 1 {
-		layout = astiav.ChannelLayoutMono
-	}
-	s.SetChannelLayout(layout)
+	s.SetChannelLayout(channelLayout(f.Channels))
 	if err := s.AllocBuffer(0); err != nil {
 		s.Free()
 		return nil, fmt.Errorf("silence: %w", err)
@@ -141,15 +137,6 @@ func (l *Live) Status() Status {
 	return st
 }
 
-func (l *Live) videoTime(n int64) time.Duration {
-	tb := l.format.VideoTimeBase()
-	return media.TicksToDuration(n, tb.Num(), tb.Den())
-}
-
-func (l *Live) audioTime(n int64) time.Duration {
-	return media.TicksToDuration(n, 1, l.format.SampleRate)
-}
-
 // frameAt is the number of the video frame due at program time t.
 func (l *Live) frameAt(t time.Duration) int64 {
 	r := l.format.FrameRate
@@ -175,10 +162,10 @@ func (l *Live) Read() (Frame, error) {
 		// is always the newest, the sound comes in order.)
 		l.started = true
 		l.nextV = l.frameAt(now)
-		l.nextA = l.blockAt(l.videoTime(l.nextV))
+		l.nextA = l.blockAt(l.format.VideoTime(l.nextV))
 	}
 	for {
-		tv := l.videoTime(l.nextV)
+		tv := l.format.VideoTime(l.nextV)
 		if fr, ok := l.audioFrame(tv, now); ok {
 			return fr, nil
 		}
@@ -207,7 +194,7 @@ func (l *Live) Read() (Frame, error) {
 // frame at tv: the device's, or silence when there is no device, when the
 // device's audio starts later, or when it has lagged audioFillAfter.
 func (l *Live) audioFrame(tv, now time.Duration) (Frame, bool) {
-	ta := l.audioTime(l.nextA)
+	ta := l.format.AudioTime(l.nextA)
 	if ta > tv {
 		return Frame{}, false
 	}
@@ -243,7 +230,7 @@ func (l *Live) videoFrame() Frame {
 		pic = l.black
 	}
 	pic.SetPts(l.nextV)
-	fr := Frame{Kind: media.Video, AV: pic, PTS: l.nextV, Time: l.videoTime(l.nextV)}
+	fr := Frame{Kind: media.Video, AV: pic, PTS: l.nextV, Time: l.format.VideoTime(l.nextV)}
 	l.nextV++
 	return fr
 }

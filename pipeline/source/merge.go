@@ -41,21 +41,20 @@ func (m *merger) ready(videoDone, audioDone bool) bool {
 
 // pop returns the earlier of the two queue heads. Call only when ready.
 func (m *merger) pop() Frame {
-	vtb, atb := m.format.VideoTimeBase(), m.format.AudioTimeBase()
 	takeVideo := m.aq.len() == 0
 	if m.vq.len() > 0 && m.aq.len() > 0 {
-		vt := ticksToDuration(m.vq.head().Pts(), vtb)
-		at := ticksToDuration(m.aq.head().Pts(), atb)
+		vt := m.format.VideoTime(m.vq.head().Pts())
+		at := m.format.AudioTime(m.aq.head().Pts())
 		takeVideo = vt <= at
 	}
 	if takeVideo {
 		f := m.vq.pop()
 		m.current, m.curQ = f, &m.vq
-		return Frame{Kind: media.Video, AV: f, PTS: f.Pts(), Time: ticksToDuration(f.Pts(), vtb)}
+		return Frame{Kind: media.Video, AV: f, PTS: f.Pts(), Time: m.format.VideoTime(f.Pts())}
 	}
 	f := m.aq.pop()
 	m.current, m.curQ = f, &m.aq
-	return Frame{Kind: media.Audio, AV: f, PTS: f.Pts(), Time: ticksToDuration(f.Pts(), atb)}
+	return Frame{Kind: media.Audio, AV: f, PTS: f.Pts(), Time: m.format.AudioTime(f.Pts())}
 }
 
 func (m *merger) close() {

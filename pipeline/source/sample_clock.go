@@ -37,23 +37,23 @@ func newSampleClock(nominalRate float64) *sampleClock {
 
 // buffer takes a buffer of n samples that arrived (was complete) at time
 // at, in seconds of the program clock, and returns the capture time of its
-// first sample. reset is true when the loop started over, so that the
-// returned time is not continuous with the previous buffer's.
-func (c *sampleClock) buffer(n int, at float64) (first float64, reset bool) {
+// first sample. After a jump of more than sampleClockReset the loop
+// starts over from the arrival time.
+func (c *sampleClock) buffer(n int, at float64) (first float64) {
 	if n <= 0 {
-		return c.end, false
+		return c.end
 	}
 	dur := float64(n) * c.period
 	if !c.started {
 		c.started = true
 		c.end = at
-		return at - dur, true
+		return at - dur
 	}
 	pred := c.end + dur
 	e := at - pred
 	if math.Abs(e) > sampleClockReset {
 		c.end = at
-		return at - dur, true
+		return at - dur
 	}
 	// Second-order loop: the phase follows the error with gain b, the
 	// period with gain c (critically damped for this bandwidth).
@@ -65,8 +65,5 @@ func (c *sampleClock) buffer(n int, at float64) (first float64, reset bool) {
 	// stall must not teach the loop a rate that is 10 % off.
 	nom := 1 / c.nominal
 	c.period = min(max(c.period+cc*e/float64(n), nom*(1-maxDrift)), nom*(1+maxDrift))
-	return first, false
+	return first
 }
-
-// rate is the device's sample rate as measured on the program clock.
-func (c *sampleClock) rate() float64 { return 1 / c.period }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+
+	"studio/pipeline/device"
 )
 
 // Region is a rectangle of the screen in pixels; a zero W or H is the
@@ -55,13 +57,10 @@ func OpenScreen(cfg ScreenConfig) (*Live, error) {
 			return nil, errors.New("no X display to capture: $DISPLAY is not set (use --display :N, or display: in the preset; `studio devices` lists the screens)")
 		}
 	}
-	// Open the whole display once to learn its size.
-	probe, err := openScreenInput(display, Region{}, astiav.NewRational(1, 1), false)
+	sw, sh, err := device.ScreenSize(display)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; `studio devices` lists the screens", err)
 	}
-	sw, sh := probe.width, probe.height
-	probe.close()
 	region := cfg.Region
 	if region.W == 0 || region.H == 0 {
 		region = Region{W: sw, H: sh}
@@ -152,7 +151,7 @@ func openScreenInput(display string, r Region, rate astiav.Rational, cursor bool
 	}
 	in, err := openDeviceInput("x11grab", display, opts, false)
 	if err != nil {
-		return nil, fmt.Errorf("cannot capture X display %q: %v (is an X server running there? `studio devices` lists the screens)", display, err)
+		return nil, fmt.Errorf("cannot open X display %q: %v (is an X server running there?)", display, err)
 	}
 	return in, nil
 }

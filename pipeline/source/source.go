@@ -31,6 +31,14 @@ func (f Format) VideoTimeBase() astiav.Rational {
 // AudioTimeBase is the time base of audio frame PTS: one tick per sample.
 func (f Format) AudioTimeBase() astiav.Rational { return astiav.NewRational(1, f.SampleRate) }
 
+// VideoTime is the program time of video frame n.
+func (f Format) VideoTime(n int64) time.Duration {
+	return media.TicksToDuration(n, f.FrameRate.Den(), f.FrameRate.Num())
+}
+
+// AudioTime is the program time of audio sample n.
+func (f Format) AudioTime(n int64) time.Duration { return media.TicksToDuration(n, 1, f.SampleRate) }
+
 // Frame is one raw frame. AV and its buffers belong to the source and stay
 // valid until the next Read: consumers that keep a frame must Ref it.
 type Frame struct {
@@ -55,11 +63,6 @@ type Source interface {
 	Close()
 }
 
-// ticksToDuration converts a PTS in time base tb to a duration.
-func ticksToDuration(pts int64, tb astiav.Rational) time.Duration {
-	return media.TicksToDuration(pts, tb.Num(), tb.Den())
-}
-
 const (
 	// ProgramSampleRate and ProgramChannels are the default audio format.
 	ProgramSampleRate = 48000
@@ -82,6 +85,26 @@ func audioDefaults(rate, channels int) (int, int) {
 		channels = ProgramChannels
 	}
 	return rate, channels
+}
+
+// fitChain is the filter chain that brings w x h pictures to the program
+// size and yuv420p: scaled to fit with the aspect kept and padded (black
+// bars), square pixels.
+func fitChain(w, h int, out Format) string {
+	chain := ""
+	if w != out.Width || h != out.Height {
+		chain = fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease:flags=bicubic,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,",
+			out.Width, out.Height, out.Width, out.Height)
+	}
+	return chain + "setsar=1,format=yuv420p"
+}
+
+// channelLayout is the astiav channel layout for a channel count.
+func channelLayout(channels int) astiav.ChannelLayout {
+	if channels == 1 {
+		return astiav.ChannelLayoutMono
+	}
+	return astiav.ChannelLayoutStereo
 }
 
 // layoutName is the FFmpeg channel layout for a channel count.

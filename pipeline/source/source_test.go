@@ -8,23 +8,13 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
+	"studio/internal/av"
 	"studio/pipeline/media"
 )
-
-// samples returns channel ch of a planar-float frame without copying. The
-// data pointers are the first field of AVFrame, which FFmpeg keeps stable.
-func samples(f *astiav.Frame, ch int) []float32 {
-	data := (*[8]*float32)(f.UnsafePointer())
-	if data[ch] == nil {
-		return nil
-	}
-	return unsafe.Slice(data[ch], f.NbSamples())
-}
 
 // readStats is what a run over a source saw.
 type readStats struct {
@@ -60,7 +50,7 @@ func readAll(t *testing.T, s Source, stop func(readStats) bool) readStats {
 			require.Equal(t, f.Width, fr.AV.Width())
 			require.Equal(t, f.Height, fr.AV.Height())
 			require.Equal(t, astiav.PixelFormatYuv420P, fr.AV.PixelFormat())
-			require.Equal(t, ticksToDuration(fr.PTS, f.VideoTimeBase()), fr.Time)
+			require.Equal(t, f.VideoTime(fr.PTS), fr.Time)
 			nextV++
 			st.videoFrames++
 			st.lastVideo = fr.Time
@@ -76,7 +66,7 @@ func readAll(t *testing.T, s Source, stop func(readStats) bool) readStats {
 			require.Equal(t, f.SampleRate, fr.AV.SampleRate())
 			nextA += int64(fr.AV.NbSamples())
 			st.audioSamples += fr.AV.NbSamples()
-			st.audioEnd = ticksToDuration(nextA, f.AudioTimeBase())
+			st.audioEnd = f.AudioTime(nextA)
 		default:
 			t.Fatalf("frame %d has kind %v", i, fr.Kind)
 		}
@@ -112,7 +102,7 @@ func TestTestPattern(t *testing.T) {
 		if fr.Kind != media.Audio {
 			continue
 		}
-		l, r := samples(fr.AV, 0), samples(fr.AV, 1)
+		l, r := av.PlanarFloat(fr.AV, 0), av.PlanarFloat(fr.AV, 1)
 		require.Len(t, l, 1024)
 		require.Equal(t, l, r, "both channels carry the same tone")
 		tone = append(tone, l...)
@@ -147,8 +137,8 @@ func TestTestPatternMono(t *testing.T) {
 		fr, err = tp.Read()
 		require.NoError(t, err)
 	}
-	require.Nil(t, samples(fr.AV, 1))
-	for _, v := range samples(fr.AV, 0) {
+	require.Nil(t, av.PlanarFloat(fr.AV, 1))
+	for _, v := range av.PlanarFloat(fr.AV, 0) {
 		peak = max(peak, math.Abs(float64(v)))
 	}
 	require.InDelta(t, -18.1, 20*math.Log10(peak), 0.1)
@@ -337,7 +327,7 @@ func TestTestPatternLooks(t *testing.T) {
 		switch fr.Kind {
 		case media.Audio:
 			sawAudio = true
-			for _, v := range samples(fr.AV, 0) {
+			for _, v := range av.PlanarFloat(fr.AV, 0) {
 				require.Zero(t, v, "tone_hz 0 is silence")
 			}
 		case media.Video:

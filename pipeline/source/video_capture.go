@@ -22,9 +22,6 @@ type deviceInput struct {
 	idx    int
 	width  int // decoded size, as the device reports it
 	height int
-	// nonblock: ReadFrame returns EAGAIN instead of waiting (v4l2), so a
-	// camera that stops sending cannot hold Close forever.
-	nonblock bool
 }
 
 // openDeviceInput opens url with the named input device and its options,
@@ -35,10 +32,12 @@ func openDeviceInput(format, url string, options map[string]string, nonblock boo
 	if ifmt == nil {
 		return nil, fmt.Errorf("this FFmpeg has no %s input device", format)
 	}
-	in := &deviceInput{fc: astiav.AllocFormatContext(), idx: -1, nonblock: nonblock}
+	in := &deviceInput{fc: astiav.AllocFormatContext(), idx: -1}
 	in.intr = in.fc.SetInterruptCallback()
 	if nonblock {
-		// Before opening: v4l2 reads the flag when it opens the device.
+		// ReadFrame returns EAGAIN instead of waiting, so a camera that
+		// stops sending cannot hold Close. Set before opening: v4l2 reads
+		// the flag when it opens the device.
 		in.fc.SetFlags(in.fc.Flags().Add(astiav.FormatContextFlagNonblock))
 	}
 	dict := astiav.NewDictionary()
@@ -278,12 +277,7 @@ func (v *videoCapture) latestOrNew() *astiav.Frame {
 // scaled to fit with the aspect kept (black bars), yuv420p (x11grab gives
 // bgr0, which libx264 would otherwise encode as 4:4:4).
 func (v *videoCapture) converter(first *astiav.Frame) (*filters.Graph, error) {
-	desc := "format=yuv420p"
-	if first.Width() != v.out.Width || first.Height() != v.out.Height {
-		desc = fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease:flags=bicubic,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p",
-			v.out.Width, v.out.Height, v.out.Width, v.out.Height)
-	}
-	g, err := filters.NewVideo(desc, first, v.out.VideoTimeBase())
+	g, err := filters.NewVideo(fitChain(first.Width(), first.Height(), v.out), first, v.out.VideoTimeBase())
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
