@@ -27,7 +27,8 @@ type Controller interface {
 	Reconnect() error
 	// SwitchScene puts scene i (0-based) on air.
 	SwitchScene(i int) error
-	// SetMute and SetGain act on a source by name, or on "master".
+	// SetMute and SetGain act on a source by name, or on the master
+	// (stats.MasterName).
 	SetMute(source string, muted bool) error
 	SetGain(source string, db float64) error
 	// SetPreview turns the preview picture on or off.
@@ -37,7 +38,7 @@ type Controller interface {
 	// copies nothing when the newest is the one numbered since.
 	Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64)
 	// Levels returns every source's level since the last call, then the
-	// master's (named "master"); dst is reused.
+	// master's (named stats.MasterName); dst is reused.
 	Levels(dst []stats.AudioSource) []stats.AudioSource
 }
 

@@ -54,6 +54,12 @@ type Model struct {
 	showHelp  bool
 	stats     stats.Stats
 	haveStats bool
+	// The latest stats' outputs, split once per snapshot: the streams and
+	// the recording.
+	streams []stats.Output
+	recOut  stats.Output
+	haveRec bool
+	rowsBuf []outputs.Row // outputRows' slice, reused each frame
 
 	live, goingLive bool
 	liveSince       time.Time
@@ -207,6 +213,14 @@ func (m *Model) onStats(s stats.Stats) {
 	prev := m.stats
 	m.stats, m.haveStats = s, true
 	m.outputs.Observe(s)
+	m.streams, m.haveRec = m.streams[:0], false
+	for _, o := range s.Outputs {
+		if o.Name == stats.RecordingName {
+			m.recOut, m.haveRec = o, true
+		} else {
+			m.streams = append(m.streams, o)
+		}
+	}
 	if s.Scene != "" {
 		for i, n := range s.Scenes {
 			if n == s.Scene && i != m.activeScene && prev.Scene != s.Scene {
@@ -269,7 +283,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		}
 	case "stoprecord":
 		m.recording = false
-		m.outputs.Forget("recording")
+		m.outputs.Forget(stats.RecordingName)
 		if r.path != "" {
 			m.addLog(r.at, logpane.Info, fmt.Sprintf("recording saved: %s (%s)", r.path, outputs.FormatBytes(r.bytes)))
 		}
@@ -514,7 +528,7 @@ func (m *Model) State() string {
 		return header.Ready
 	}
 	var live, waiting, failed, connecting int
-	for _, o := range m.liveOutputs() {
+	for _, o := range m.streams {
 		switch o.State {
 		case stats.StateLive:
 			live++
@@ -537,29 +551,9 @@ func (m *Model) State() string {
 	return header.Failed
 }
 
-// liveOutputs are the stream outputs of the latest stats.
-func (m *Model) liveOutputs() []stats.Output {
-	var out []stats.Output
-	for _, o := range m.stats.Outputs {
-		if o.Name != "recording" {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-func (m *Model) recordingOutput() (stats.Output, bool) {
-	for _, o := range m.stats.Outputs {
-		if o.Name == "recording" {
-			return o, true
-		}
-	}
-	return stats.Output{}, false
-}
-
 func (m *Model) headerError() string {
 	if m.live {
-		for _, o := range m.liveOutputs() {
+		for _, o := range m.streams {
 			if (o.State == stats.StateFailed || o.State == stats.StateReconnecting) && o.LastError != "" {
 				return o.Name + ": " + o.LastError
 			}
@@ -719,25 +713,24 @@ func (m *Model) previewPanel(w, h int) []string {
 	return m.picPanel
 }
 
+// outputRows are the destinations' rows: idle before going live, then
+// each with its latest stats (connecting until its first).
 func (m *Model) outputRows() []outputs.Row {
-	var rows []outputs.Row
-	if !m.live {
-		for _, d := range m.opts.Destinations {
-			rows = append(rows, outputs.Row{Out: stats.Output{Name: d.Name, URL: d.URL}, Idle: true})
-		}
-		return rows
-	}
-	got := map[string]stats.Output{}
-	for _, o := range m.liveOutputs() {
-		got[o.Name] = o
-	}
+	rows := m.rowsBuf[:0]
 	for _, d := range m.opts.Destinations {
-		o, ok := got[d.Name]
-		if !ok {
-			o = stats.Output{Name: d.Name, URL: d.URL, State: stats.StateConnecting}
+		r := outputs.Row{Out: stats.Output{Name: d.Name, URL: d.URL}, Idle: !m.live}
+		if m.live {
+			r.Out.State = stats.StateConnecting
+			for _, o := range m.streams {
+				if o.Name == d.Name {
+					r.Out = o
+					break
+				}
+			}
 		}
-		rows = append(rows, outputs.Row{Out: o})
+		rows = append(rows, r)
 	}
+	m.rowsBuf = rows
 	return rows
 }
 
@@ -745,8 +738,8 @@ func (m *Model) outputsPanel(rows []outputs.Row, w, h int) []string {
 	rec := outputs.Recording{On: m.recording, Path: m.recPath}
 	if m.recording {
 		rec.Elapsed = clock(m.now().Sub(m.recSince))
-		if o, ok := m.recordingOutput(); ok {
-			rec.Bytes, rec.State = o.BytesSent, o.State
+		if m.haveRec {
+			rec.Bytes, rec.State = m.recOut.BytesSent, m.recOut.State
 		}
 	}
 	return m.outputs.View(m.ctx, rows, rec, m.outSel, m.focus == panelOutputs, w, h)
