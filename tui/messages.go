@@ -34,6 +34,5 @@ type resultMsg struct {
 	err    error
 	path   string
 	bytes  int64
-	scene  int
 	at     time.Time
 }

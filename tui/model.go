@@ -56,10 +56,11 @@ type Model struct {
 	haveStats bool
 	// The latest stats' outputs, split once per snapshot: the streams and
 	// the recording.
-	streams []stats.Output
-	recOut  stats.Output
-	haveRec bool
-	rowsBuf []outputs.Row // outputRows' slice, reused each frame
+	streams  []stats.Output
+	recOut   stats.Output
+	haveRec  bool
+	rowsBuf  []outputs.Row // outputRows' slice, reused each frame
+	levelBuf []stats.AudioSource
 
 	live, goingLive bool
 	liveSince       time.Time
@@ -143,10 +144,11 @@ func (m *Model) Init() tea.Cmd {
 
 // tick fetches meters and the picture off the event loop.
 func (m *Model) tick() tea.Cmd {
-	ctrl, on, spare, since := m.ctrl, m.previewOn, m.spare, m.picSeq
-	m.spare = nil // lent to the command until its message comes back
+	ctrl, on, spare, since, levels := m.ctrl, m.previewOn, m.spare, m.picSeq, m.levelBuf
+	// Lent to the command until its message comes back.
+	m.spare, m.levelBuf = nil, nil
 	return tea.Tick(TickInterval, func(at time.Time) tea.Msg {
-		msg := tickMsg{at: at, levels: ctrl.Levels(nil), picture: spare}
+		msg := tickMsg{at: at, levels: ctrl.Levels(levels), picture: spare}
 		if on {
 			msg.picture, msg.seq = ctrl.Preview(spare, since)
 		}
@@ -179,7 +181,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
-		m.mixer.SetLevels(msg.levels, msg.at)
+		m.mixer.SetLevels(msg.levels, msg.at) // copies the levels
+		m.levelBuf = msg.levels
 		if msg.seq != 0 && msg.seq != m.picSeq {
 			m.spare, m.pic, m.picSeq = m.pic, msg.picture, msg.seq
 		} else {
@@ -483,18 +486,18 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 // asked returns what the streamer has asked of the selected audio row
 // (starting from the row's reading), or nil when no row is selected.
 func (m *Model) asked() *stats.AudioSource {
-	i := m.mixer.Selected
-	if i < 0 || i >= len(m.mixer.Rows) {
+	name := m.mixer.SelectedName()
+	if name == "" {
 		return nil
 	}
-	r := m.mixer.Rows[i]
 	if m.faders == nil {
 		m.faders = map[string]*stats.AudioSource{}
 	}
-	if m.faders[r.Name] == nil {
-		m.faders[r.Name] = &r
+	if m.faders[name] == nil {
+		r := m.mixer.Rows[m.mixer.Selected]
+		m.faders[name] = &r
 	}
-	return m.faders[r.Name]
+	return m.faders[name]
 }
 
 func (m *Model) toggleMute() tea.Cmd {
@@ -565,11 +568,6 @@ func (m *Model) headerError() string {
 	return ""
 }
 
-func clock(d time.Duration) string {
-	d = max(d, 0).Truncate(time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
-}
-
 // View implements tea.Model.
 func (m *Model) View() string {
 	w, h := m.ctx.Width, m.ctx.Height
@@ -579,10 +577,10 @@ func (m *Model) View() string {
 	now := m.now()
 	info := header.Info{Preset: m.opts.Preset, State: m.State(), CPU: -1, Error: m.headerError()}
 	if info.State == header.Live {
-		info.LiveFor = clock(now.Sub(m.liveSince))
+		info.LiveFor = stats.Clock(now.Sub(m.liveSince))
 	}
 	if m.recording {
-		info.Recording, info.RecFor = true, clock(now.Sub(m.recSince))
+		info.Recording, info.RecFor = true, stats.Clock(now.Sub(m.recSince))
 	}
 	if m.activeScene < len(m.opts.Scenes) {
 		info.Scene = m.opts.Scenes[m.activeScene]
@@ -737,7 +735,7 @@ func (m *Model) outputRows() []outputs.Row {
 func (m *Model) outputsPanel(rows []outputs.Row, w, h int) []string {
 	rec := outputs.Recording{On: m.recording, Path: m.recPath}
 	if m.recording {
-		rec.Elapsed = clock(m.now().Sub(m.recSince))
+		rec.Elapsed = stats.Clock(m.now().Sub(m.recSince))
 		if m.haveRec {
 			rec.Bytes, rec.State = m.recOut.BytesSent, m.recOut.State
 		}
@@ -745,5 +743,5 @@ func (m *Model) outputsPanel(rows []outputs.Row, w, h int) []string {
 	return m.outputs.View(m.ctx, rows, rec, m.outSel, m.focus == panelOutputs, w, h)
 }
 
-// Focus names the focused panel (for tests and the help line).
+// Focus names the focused panel by its title (tests use it).
 func (m *Model) Focus() string { return panelNames[m.focus] }

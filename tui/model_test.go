@@ -468,3 +468,25 @@ func BenchmarkConsoleProcessCPU(b *testing.B) {
 		})
 	}
 }
+
+func TestTickLendsItsBuffers(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	levels := append(make([]stats.AudioSource, 0, 8), testLevels...)
+	_, cmd := m.Update(tickMsg{at: t0, levels: levels, picture: colourBars(), seq: 1})
+	msg, ok := cmd().(tickMsg)
+	require.True(t, ok)
+	require.Equal(t, testLevels, msg.levels)
+	require.Same(t, &levels[0], &msg.levels[0], "the meters' slice is lent back to the next reading")
+}
+
+func TestPreviewTitleFollowsStats(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	run(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	run(m, tickMsg{at: t0, levels: testLevels, picture: colourBars(), seq: 1})
+	s := liveStats(stats.StateLive, "")
+	run(m, s)
+	require.Contains(t, m.View(), "Program 1280x720 30 fps")
+	s.Video.FPS = 25
+	run(m, s)
+	require.Contains(t, m.View(), "Program 1280x720 25 fps", "the same picture under a new title")
+}
