@@ -23,6 +23,8 @@ type Probe struct {
 	Video *StreamInfo
 	// Audio is the first audio stream, or nil.
 	Audio *StreamInfo
+	// Streams counts every stream in the file.
+	Streams int
 }
 
 // StreamInfo describes one stream as ffprobe reports it. Numbers that
@@ -88,6 +90,7 @@ func FFprobe(t testing.TB, path string) Probe {
 	var p Probe
 	p.Format.Duration = parseFloat(pj.Format.Duration)
 	p.Format.FormatName = pj.Format.FormatName
+	p.Streams = len(pj.Streams)
 	for _, s := range pj.Streams {
 		si := &StreamInfo{
 			CodecName:    s.CodecName,

@@ -3,11 +3,9 @@ package output
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"studio/filters"
+	"studio/internal/testpeer"
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
 	"studio/pipeline/output/flv"
@@ -105,51 +104,20 @@ func readTags(t *testing.T, path string) ([]flv.Tag, error) {
 	}
 }
 
-type probeStream struct {
-	CodecType  string `json:"codec_type"`
-	CodecName  string `json:"codec_name"`
-	Profile    string `json:"profile"`
-	Width      int    `json:"width"`
-	Height     int    `json:"height"`
-	SampleRate string `json:"sample_rate"`
-	Channels   int    `json:"channels"`
-}
-
-func ffprobe(t *testing.T, path string) map[string]probeStream {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_streams", "-of", "json", path).Output()
-	require.NoError(t, err, "ffprobe %s", path)
-	var res struct{ Streams []probeStream }
-	require.NoError(t, json.Unmarshal(out, &res))
-	streams := map[string]probeStream{}
-	for _, s := range res.Streams {
-		streams[s.CodecType] = s
-	}
-	return streams
-}
-
+// requireProbedAV checks what ffprobe sees in a recording of encodedStream.
 func requireProbedAV(t *testing.T, path string) {
 	t.Helper()
-	s := ffprobe(t, path)
-	require.Len(t, s, 2, "%+v", s)
-	require.Equal(t, "h264", s["video"].CodecName)
-	require.Equal(t, "High", s["video"].Profile)
-	require.Equal(t, 320, s["video"].Width)
-	require.Equal(t, 240, s["video"].Height)
-	require.Equal(t, "aac", s["audio"].CodecName)
-	require.Equal(t, "48000", s["audio"].SampleRate)
-	require.Equal(t, 2, s["audio"].Channels)
-}
-
-// decodeErrors runs the file through ffmpeg's decoders and returns what it
-// complained about.
-func decodeErrors(t *testing.T, path string) string {
-	t.Helper()
-	var stderr bytes.Buffer
-	cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-")
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Run(), stderr.String())
-	return stderr.String()
+	p := testpeer.FFprobe(t, path)
+	require.Equal(t, 2, p.Streams, "one video and one audio stream in %s", path)
+	require.NotNil(t, p.Video, "no video in %s", path)
+	require.NotNil(t, p.Audio, "no audio in %s", path)
+	require.Equal(t, "h264", p.Video.CodecName)
+	require.Equal(t, "High", p.Video.Profile)
+	require.Equal(t, 320, p.Video.Width)
+	require.Equal(t, 240, p.Video.Height)
+	require.Equal(t, "aac", p.Audio.CodecName)
+	require.Equal(t, 48000, p.Audio.SampleRate)
+	require.Equal(t, 2, p.Audio.Channels)
 }
 
 func TestRecorderWritesPlayableFLV(t *testing.T) {
@@ -221,7 +189,7 @@ func TestRecorderWritesPlayableFLV(t *testing.T) {
 	require.Equal(t, 40*48000/30/1024+1, audios)
 
 	requireProbedAV(t, path)
-	require.Empty(t, decodeErrors(t, path))
+	require.Empty(t, testpeer.DecodeErrors(t, path))
 }
 
 func TestRecorderFileUsableWithoutClose(t *testing.T) {
@@ -240,7 +208,7 @@ func TestRecorderFileUsableWithoutClose(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, tags, 3+half)
 	requireProbedAV(t, path)
-	require.Empty(t, decodeErrors(t, path))
+	require.Empty(t, testpeer.DecodeErrors(t, path))
 
 	// A kill in the middle of a write leaves a truncated last tag: the
 	// whole tags before it still play.
