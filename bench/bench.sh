@@ -18,11 +18,7 @@ SELECT=${BENCH_JOBS:-"720p30 1080p30 screen"}
 TARGET=1.05
 mkdir -p "$CACHE" "$OUT"
 
-if [[ ! -x /usr/bin/time ]]; then
-	echo "installing GNU time ..." >&2
-	SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
-	$SUDO apt-get install -y -qq time >/dev/null
-fi
+bash scripts/deps.sh >&2 # GNU time, Xvfb and ffmpeg among the rest
 GO=${GO:-$(command -v go 2>/dev/null || echo /usr/local/go/bin/go)}
 [[ -x bin/studio ]] || "$GO" build -o bin/studio ./cmd/studio
 
@@ -177,17 +173,6 @@ for name in $SELECT; do
 			stop_screen
 			ratios+=("screen - skipped: no display for the screen job (see above)")
 			continue
-		fi
-		# Is the relay form there? One short run tells (exit 2 = not supported).
-		probe="$OUT/screen-probe.flv"
-		rm -f "$probe"
-		if ! bin/studio relay screen --display "$SCREEN_DISPLAY" --preset screen-1080p30 --audio none \
-			--duration 1s --record "$probe" >"$OUT/screen-probe.log" 2>&1 || [[ ! -s $probe ]]; then
-			why=$(grep -v '^\s*$' "$OUT/screen-probe.log" | head -1)
-			echo "studio relay screen not available: ${why:-no recording}" >&2
-			echo "  (measuring the ffmpeg side only)" >&2
-			tools=(ffmpeg)
-			ratios+=("screen - studio relay screen not available: ${why:-no recording}")
 		fi
 	fi
 	declare -A best_cpu=() best_line=()

@@ -10,7 +10,7 @@ PKGS=(
 	libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
 	libswscale-dev libswresample-dev libavutil-dev
 	ffmpeg nginx libnginx-mod-rtmp rtmpdump fonts-dejavu-core procps tmux
-	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils
+	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils time
 )
 
 # Files that must exist even when dpkg says the package is installed.
@@ -26,6 +26,7 @@ declare -A FILES=(
 	[x11-utils]=/usr/bin/xdpyinfo
 	[pulseaudio]=/usr/bin/pulseaudio
 	[pulseaudio-utils]=/usr/bin/pactl
+	[time]=/usr/bin/time
 )
 
 missing=()
