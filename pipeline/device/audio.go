@@ -70,7 +70,7 @@ type audioDevice struct {
 // device (miniaudio's null backend, ALSA's "null" PCM). None: an empty
 // slice and a nil error.
 func AudioInputs() ([]AudioInput, error) {
-	devs, err := audioDevices(nil)
+	devs, err := audioDevices()
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +81,8 @@ func AudioInputs() ([]AudioInput, error) {
 	return out, nil
 }
 
-func audioDevices(backends []malgo.Backend) ([]audioDevice, error) {
-	ctx, err := NewAudioContextWith(backends)
+func audioDevices() ([]audioDevice, error) {
+	ctx, err := NewAudioContext()
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +90,11 @@ func audioDevices(backends []malgo.Backend) ([]audioDevice, error) {
 		_ = ctx.Uninit()
 		ctx.Free()
 	}()
+	return audioDevicesIn(ctx)
+}
+
+// audioDevicesIn lists the capture devices ctx sees.
+func audioDevicesIn(ctx *malgo.AllocatedContext) ([]audioDevice, error) {
 	infos, err := ctx.Devices(malgo.Capture)
 	if err != nil {
 		return nil, fmt.Errorf("audio: list capture devices: %w", err)
@@ -167,13 +172,17 @@ func deviceIDString(id malgo.DeviceID) string {
 //
 // Errors list what exists, or the matches when a substring is ambiguous.
 func FindAudioInput(spec string) (AudioInput, malgo.DeviceID, error) {
-	return FindAudioInputWith(spec, nil)
+	devs, err := audioDevices()
+	if err != nil {
+		return AudioInput{}, malgo.DeviceID{}, err
+	}
+	return findAudioInput(spec, devs)
 }
 
-// FindAudioInputWith is FindAudioInput over the given backends only (nil:
-// the default order).
-func FindAudioInputWith(spec string, backends []malgo.Backend) (AudioInput, malgo.DeviceID, error) {
-	devs, err := audioDevices(backends)
+// FindAudioInputIn is FindAudioInput among the devices ctx sees: a
+// capture looks its device up in the context it will open it in.
+func FindAudioInputIn(ctx *malgo.AllocatedContext, spec string) (AudioInput, malgo.DeviceID, error) {
+	devs, err := audioDevicesIn(ctx)
 	if err != nil {
 		return AudioInput{}, malgo.DeviceID{}, err
 	}

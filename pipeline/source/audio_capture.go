@@ -76,13 +76,14 @@ func openAudioCapture(spec string, out Format, clock *Clock, logf func(string, .
 // own: a context that talked to a sound server that has since restarted
 // is of no use.
 func (a *audioCapture) start() error {
-	info, id, err := device.FindAudioInputWith(a.spec, a.backends)
-	if err != nil {
-		return err
-	}
 	ctx, err := device.NewAudioContextWith(a.backends)
 	if err != nil {
 		return fmt.Errorf("audio: %w", err)
+	}
+	info, id, err := device.FindAudioInputIn(ctx, a.spec)
+	if err != nil {
+		freeAudio(nil, ctx)
+		return err
 	}
 	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
 	cfg.Capture.Format = malgo.FormatF32
