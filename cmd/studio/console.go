@@ -40,7 +40,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("unknown command %q (commands: run, relay, presets, version; studio alone opens the console)", pos[0])
+		return unknownCommand(pos[0])
 	}
 	p, dests, record, err := loadPlan(ef, "")
 	if err != nil {

@@ -54,7 +54,7 @@ func main() {
 
 // run executes one command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
+	if len(args) == 0 {
 		return exitCode(cmdConsole(args, stdout, stderr), stderr)
 	}
 	var err error
@@ -72,9 +72,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, rootHelp)
 	default:
-		err = usagef("unknown command %q (commands: run, relay, presets, devices, version)", args[0])
+		if strings.HasPrefix(args[0], "-") {
+			err = cmdConsole(args, stdout, stderr) // flags alone open the console
+		} else {
+			err = unknownCommand(args[0])
+		}
 	}
 	return exitCode(err, stderr)
+}
+
+// commandList names the commands of run's switch, for the unknown-command
+// message.
+const commandList = "run, relay, presets, devices, version"
+
+func unknownCommand(name string) error {
+	return usagef("unknown command %q (commands: %s; studio alone opens the console)", name, commandList)
 }
 
 func exitCode(err error, stderr io.Writer) int {
