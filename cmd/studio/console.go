@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -14,6 +15,7 @@ import (
 
 	"studio/pipeline"
 	"studio/pipeline/stats"
+	"studio/presets"
 	"studio/tui"
 	"studio/tui/components/logpane"
 	"studio/tui/components/outputs"
@@ -29,18 +31,42 @@ Example:
   studio --preset demo --to rtmp://127.0.0.1:1935/live/mystream
 `
 
+// runOnly are the shared engine flags that only studio run and relay honour,
+// with why the console refuses each.
+var runOnly = map[string]string{
+	"duration":   "the console runs until you quit (q)",
+	"stats-json": "the console shows stats itself",
+	"realtime":   "the console always plays inputs in real time",
+}
+
+// refuseRunOnly fails when a run-only flag was given.
+func refuseRunOnly(fs *flag.FlagSet) (err error) {
+	fs.Visit(func(f *flag.Flag) {
+		if why, ok := runOnly[f.Name]; ok && err == nil {
+			err = usagef("--%s is for studio run; %s", f.Name, why)
+		}
+	})
+	return err
+}
+
 // cmdConsole opens the console: the engine runs in the background and the
 // console drives it.
 func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	var ef engineFlags
 	fs := newFlagSet("studio", &ef, "demo")
 	preview := fs.Bool("preview", true, "show the program picture (p toggles it)")
+	for name := range runOnly {
+		fs.Lookup(name).Usage = "for studio run; the console refuses it"
+	}
 	pos, err := parseArgs(fs, args, consoleHelp, stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return unknownCommand(pos[0])
+	}
+	if err := refuseRunOnly(fs); err != nil {
+		return err
 	}
 	p, dests, record, err := loadPlan(ef, "")
 	if err != nil {
@@ -77,8 +103,8 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	defer eng.Close()
 
 	opts := tui.Options{Preset: p.Name, Scenes: eng.Scenes(), Preview: *preview}
-	for i, d := range dests {
-		opts.Destinations = append(opts.Destinations, tui.Destination{Name: d.Name, URL: eng.Destinations()[i]})
+	for _, d := range dests {
+		opts.Destinations = append(opts.Destinations, tui.Destination{Name: d.Name, URL: presets.MaskURL(d.URL)})
 	}
 	model := tui.New(eng, opts, termenv.NewOutput(os.Stdout).EnvColorProfile())
 	prog := tea.NewProgram(model, tea.WithAltScreen(), tea.WithFPS(10))
@@ -121,7 +147,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	if recPath != "" {
 		fmt.Fprintf(stderr, "studio: recording saved to %s (%s)\n", recPath, outputs.FormatBytes(recBytes))
 	}
-	if runErr != nil && !strings.Contains(runErr.Error(), "interrupted") {
+	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
 		return fmt.Errorf("console: %w", runErr)
 	}
 	if engErr != nil && !model.Quitting() {

@@ -297,3 +297,23 @@ func TestConsoleNeedsATerminal(t *testing.T) {
 	require.Equal(t, 0, r.code)
 	require.Contains(t, r.stdout, "studio [--preset NAME|FILE] [--to URL]")
 }
+
+// The engine flags studio run honours are refused by the console rather
+// than ignored, and a stray word is an unknown command wherever it stands.
+func TestConsoleRefusesRunOnlyFlags(t *testing.T) {
+	for _, tc := range []struct{ flag, want string }{
+		{"--duration=5s", "--duration is for studio run"},
+		{"--stats-json=-", "--stats-json is for studio run; the console shows stats itself"},
+		{"--realtime=false", "--realtime is for studio run"},
+	} {
+		r := studio(t, "--preset", "demo", tc.flag)
+		require.Equal(t, 2, r.code, r.all())
+		require.Contains(t, r.stderr, tc.want)
+		require.NotContains(t, r.stderr, "terminal", "refused before anything opens")
+	}
+	for _, args := range [][]string{{"nope"}, {"--preset", "demo", "nope"}} {
+		r := studio(t, args...)
+		require.Equal(t, 2, r.code, r.all())
+		require.Contains(t, r.stderr, `unknown command "nope" (commands: run, relay, presets, devices, version`)
+	}
+}
