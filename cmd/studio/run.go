@@ -404,7 +404,7 @@ type statusLine struct {
 func (l *statusLine) print(s stats.Stats) {
 	var b strings.Builder
 	up := time.Duration(s.UptimeS * float64(time.Second)).Round(time.Second)
-	fmt.Fprintf(&b, "studio: %s %dx%d %.1f fps %.0f kb/s", fmtClock(up), s.Video.Width, s.Video.Height, s.Video.FPS, s.Video.BitrateKbps)
+	fmt.Fprintf(&b, "studio: %s %dx%d %.1f fps %.0f kb/s", stats.Clock(up), s.Video.Width, s.Video.Height, s.Video.FPS, s.Video.BitrateKbps)
 	if s.Video.FramesSkipped > 0 {
 		fmt.Fprintf(&b, " skipped %d", s.Video.FramesSkipped)
 	}
@@ -418,9 +418,4 @@ func (l *statusLine) print(s stats.Stats) {
 		b.WriteString(" (final)")
 	}
 	fmt.Fprintln(l.w, b.String())
-}
-
-func fmtClock(d time.Duration) string {
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	return fmt.Sprintf("%02d:%02d:%02d", h, m, s)
 }
