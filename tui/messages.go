@@ -22,7 +22,9 @@ type EngineDoneMsg struct{ Err error }
 
 // tickMsg refreshes meters and preview, at most ten times a second.
 type tickMsg struct {
-	at      time.Time
+	at time.Time
+	// levels and picture become the model's: it lends them to the next
+	// tick's Levels and Preview to fill in.
 	levels  []stats.AudioSource
 	picture *image.RGBA
 	seq     uint64

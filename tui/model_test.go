@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -237,7 +238,7 @@ func TestKeysDriveTheController(t *testing.T) {
 	press(m, "9") // there is no scene 9
 	press(m, "tab", "tab")
 	require.Equal(t, "Audio", m.Focus())
-	run(m, tickMsg{at: clk.now(), levels: testLevels})
+	run(m, tickMsg{at: clk.now(), levels: slices.Clone(testLevels)})
 	press(m, "m", "+", "+", "down", "-", "m")
 	press(m, "p")
 	press(m, "c")
@@ -321,7 +322,7 @@ func TestLayoutFitsEverySize(t *testing.T) {
 			m.previewOn = preview
 			run(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 			run(m, liveStats(stats.StateLive, ""))
-			run(m, tickMsg{at: t0, levels: testLevels, picture: colourBars(), seq: 1})
+			run(m, tickMsg{at: t0, levels: slices.Clone(testLevels), picture: colourBars(), seq: 1})
 			press(m, "s")
 			lines := strings.Split(m.View(), "\n")
 			require.Len(t, lines, sz[1], "%v preview %v", sz, preview)
@@ -368,12 +369,12 @@ func TestKeysTypedTogether(t *testing.T) {
 // first, and m twice is mute then unmute, whatever the meters said between.
 func TestFaderKeysBuildOnWhatWasAsked(t *testing.T) {
 	m, f, clk := newTestModel(1)
-	run(m, tickMsg{at: clk.now(), levels: testLevels})
+	run(m, tickMsg{at: clk.now(), levels: slices.Clone(testLevels)})
 	press(m, "tab", "tab")
 	press(m, "+")
-	run(m, tickMsg{at: clk.now(), levels: testLevels}) // still says 0 dB
+	run(m, tickMsg{at: clk.now(), levels: slices.Clone(testLevels)}) // still says 0 dB
 	press(m, "+", "m")
-	run(m, tickMsg{at: clk.now(), levels: testLevels}) // still says unmuted
+	run(m, tickMsg{at: clk.now(), levels: slices.Clone(testLevels)}) // still says unmuted
 	press(m, "m")
 	require.Equal(t, []string{"Gain pattern 1", "Gain pattern 2", "Mute pattern", "Unmute pattern"}, f.Calls())
 }
@@ -421,7 +422,7 @@ func BenchmarkView(b *testing.B) {
 				// What one refresh tick does: new levels and, with the
 				// preview on, a new picture half the time (5 of 10 ticks).
 				seq++
-				msg := tickMsg{at: t0.Add(time.Duration(i) * TickInterval), levels: testLevels}
+				msg := tickMsg{at: t0.Add(time.Duration(i) * TickInterval), levels: slices.Clone(testLevels)}
 				if bc.preview && i%2 == 0 {
 					msg.picture, msg.seq = pic, seq
 				}
@@ -482,7 +483,7 @@ func TestTickLendsItsBuffers(t *testing.T) {
 func TestPreviewTitleFollowsStats(t *testing.T) {
 	m, _, _ := newTestModel(1)
 	run(m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	run(m, tickMsg{at: t0, levels: testLevels, picture: colourBars(), seq: 1})
+	run(m, tickMsg{at: t0, levels: slices.Clone(testLevels), picture: colourBars(), seq: 1})
 	s := liveStats(stats.StateLive, "")
 	run(m, s)
 	require.Contains(t, m.View(), "Program 1280x720 30 fps")
