@@ -157,6 +157,41 @@ func TestLiveControlsAgainstNginx(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// TestRecordingJoinedWithBFrames: a recording started mid-program from a
+// preset with B-frames (no zerolatency) lies on the same timestamp grid as
+// a stream recorded from the start: first picture at StartOffset, and
+// ffmpeg reads it without complaint.
+func TestRecordingJoinedWithBFrames(t *testing.T) {
+	p, err := presets.Load("twitch-720p30")
+	require.NoError(t, err)
+	p.Video.Size = presets.Resolution{Width: 640, Height: 360}
+	p.Video.Bitrate = 800_000
+	want := filepath.Join(t.TempDir(), "joined.flv")
+	var tap statsTap
+	e, err := Open(Config{Preset: p, RecordPath: want, Realtime: true, Interactive: true, OnStats: tap.put, Logf: t.Logf})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	time.Sleep(700 * time.Millisecond) // the program runs unencoded a while
+	path, err := e.StartRecording()
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second)
+	_, _, err = e.StopRecording()
+	require.NoError(t, err)
+	cancel()
+	require.NoError(t, <-done)
+
+	v := testpeer.FFprobe(t, path).Video
+	require.NotNil(t, v)
+	require.InDelta(t, 0.1, v.StartTime, 0.0015, "the first picture at StartOffset, as from the start")
+	times := testpeer.PacketTimes(t, path, "v")
+	require.Greater(t, len(times), 3)
+	require.NotEqual(t, times[1]-times[0], times[2]-times[1], "B-frames reorder the pictures")
+	require.Empty(t, testpeer.DecodeErrors(t, path))
+}
+
 // A destination that failed for good is restarted by Reconnect.
 func TestReconnectRestartsAFailedDestination(t *testing.T) {
 	ngx := testpeer.StartNginx(t)

@@ -92,8 +92,11 @@ func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Pol
 }
 
 // JoinAt makes the output join a running program: it starts with the
-// first keyframe it gets (audio before it is dropped), whose timestamp
-// becomes d, the rest following it. For going live or recording from the
+// first keyframe it gets (audio before it is dropped), whose presentation
+// time becomes d, the rest following it: with d = encode.StartOffset the
+// stream lies on the same grid as one that was there from the start
+// (shifting by the decode time instead moved B-frame streams off it by the
+// reorder delay, and ms-rounded FLV times then collide). For going live or recording from the
 // console, where the program has been running for a while. Call before
 // Start; ask the encoder for a keyframe so the wait is short.
 func (o *Output) JoinAt(d time.Duration) { o.joining, o.rebaseTo = true, d }
@@ -238,7 +241,7 @@ func (o *Output) pump(ctx context.Context) error {
 			}
 			o.joining = false
 			if sh, ok := o.sink.(shifter); ok {
-				sh.setShift(p.DTS - o.rebaseTo)
+				sh.setShift(p.PTS - o.rebaseTo)
 			}
 		}
 		err := o.sink.Write(p)
