@@ -342,8 +342,12 @@ func TestOutputRebasesLateJoiner(t *testing.T) {
 	tags, err := readTags(t, path)
 	require.NoError(t, err)
 	require.Len(t, tags, 3+len(pkts))
-	shift := pkts[0].DTS - encode.StartOffset
-	require.Equal(t, uint32(encode.StartOffset/time.Millisecond), tags[3].TimestampMs, "first packet lands at the start offset")
+	// The first picture is shown at the start offset: its tag's decode time
+	// plus its composition offset (AVC body bytes 2-4).
+	shift := pkts[0].PTS - encode.StartOffset
+	cts := int32(tags[3].Body[2])<<16 | int32(tags[3].Body[3])<<8 | int32(tags[3].Body[4])
+	require.InDelta(t, int64(encode.StartOffset/time.Millisecond), int64(tags[3].TimestampMs)+int64(cts), 1,
+		"first picture lands at the start offset (each of the two is whole ms)")
 	for i, tag := range tags[3:] {
 		require.Equal(t, uint32((pkts[i].DTS-shift)/time.Millisecond), tag.TimestampMs, "tag %d", i+3)
 	}
