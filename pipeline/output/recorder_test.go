@@ -161,7 +161,7 @@ func TestRecorderWritesPlayableFLV(t *testing.T) {
 	firstVideo := true
 	for i, tag := range tags[3:] {
 		p := pkts[i]
-		require.Equal(t, uint32(p.DTS/time.Millisecond), tag.TimestampMs)
+		require.Equal(t, uint32(roundMs(p.DTS)), tag.TimestampMs)
 		require.GreaterOrEqual(t, tag.TimestampMs, last[tag.Type], "tag %d goes back in time", i+3)
 		last[tag.Type] = tag.TimestampMs
 		switch tag.Type {
@@ -170,7 +170,7 @@ func TestRecorderWritesPlayableFLV(t *testing.T) {
 			key, cts, nalus, err := flv.ParseAVCFrame(tag.Body)
 			require.NoError(t, err)
 			require.Equal(t, p.Key, key)
-			require.Equal(t, int32((p.PTS-p.DTS)/time.Millisecond), cts)
+			require.Equal(t, int32(roundMs(p.PTS)-roundMs(p.DTS)), cts)
 			require.GreaterOrEqual(t, cts, int32(0))
 			require.NotEmpty(t, nalus)
 			if firstVideo {
@@ -265,8 +265,8 @@ func TestTaggerBody(t *testing.T) {
 			flv.TagAudio, 0, []byte{0xaf, 1, 9}},
 		{"key video, B-frame delay", media.NewPacket(media.Video, 166*time.Millisecond, 100*time.Millisecond, true, annexB),
 			flv.TagVideo, 100, append([]byte{0x17, 1, 0, 0, 66, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
-		{"inter video, sub-ms parts truncated", media.NewPacket(media.Video, 133333333, 99999999, false, annexB),
-			flv.TagVideo, 99, append([]byte{0x27, 1, 0, 0, 33, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
+		{"inter video, sub-ms parts rounded to the nearest", media.NewPacket(media.Video, 133333333, 99999999, false, annexB),
+			flv.TagVideo, 100, append([]byte{0x27, 1, 0, 0, 33, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
 		{"negative cts", media.NewPacket(media.Video, 100*time.Millisecond, 133*time.Millisecond, false, annexB),
 			flv.TagVideo, 133, append([]byte{0x27, 1, 0xff, 0xff, 0xdf, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2}, 0x06, 0x01)},
 	} {
@@ -346,10 +346,9 @@ func TestOutputRebasesLateJoiner(t *testing.T) {
 	// plus its composition offset (AVC body bytes 2-4).
 	shift := pkts[0].PTS - encode.StartOffset
 	cts := int32(tags[3].Body[2])<<16 | int32(tags[3].Body[3])<<8 | int32(tags[3].Body[4])
-	require.InDelta(t, int64(encode.StartOffset/time.Millisecond), int64(tags[3].TimestampMs)+int64(cts), 1,
-		"first picture lands at the start offset (each of the two is whole ms)")
+	require.Equal(t, int64(encode.StartOffset/time.Millisecond), int64(tags[3].TimestampMs)+int64(cts), "first picture lands at the start offset")
 	for i, tag := range tags[3:] {
-		require.Equal(t, uint32((pkts[i].DTS-shift)/time.Millisecond), tag.TimestampMs, "tag %d", i+3)
+		require.Equal(t, uint32(roundMs(pkts[i].DTS-shift)), tag.TimestampMs, "tag %d", i+3)
 	}
 	requireProbedAV(t, path)
 }

@@ -57,17 +57,27 @@ var (
 // body returns the tag type, timestamp (DTS, ms) and body of p; the body is
 // valid until the next call.
 func (t *tagger) body(p *media.Packet) (byte, uint32, []byte) {
-	ts := uint32(max(p.DTS-t.shift, 0) / time.Millisecond)
+	dts := roundMs(p.DTS - t.shift)
+	ts := uint32(max(dts, 0))
 	if p.Kind == media.Audio {
 		t.buf = flv.AppendAACFrame(t.buf[:0], p.Data)
 		return flv.TagAudio, ts, t.buf
 	}
-	cts := int32((p.PTS - p.DTS) / time.Millisecond)
+	cts := int32(roundMs(p.PTS-t.shift) - dts)
 	if need := len(p.Data)*5/4 + 16; cap(t.buf) < need {
 		t.buf = make([]byte, 0, need*2)
 	}
 	t.buf = flv.AppendAVCFrame(t.buf[:0], p.Data, p.Key, cts)
 	return flv.TagVideo, ts, t.buf
+}
+
+// roundMs is d in whole milliseconds, to the nearest: frame times are
+// thirds of milliseconds in nanoseconds cut short (1/30 s is 33333333 ns),
+// and cutting them again to ms puts some frames a millisecond early, so
+// that a player reading the FLV at the stream's rate sees two frames on one
+// tick. Decode and presentation times are rounded alike, so CTS stays exact.
+func roundMs(d time.Duration) int64 {
+	return int64((d + time.Millisecond/2).Truncate(time.Millisecond) / time.Millisecond)
 }
 
 func (r *RTMP) setShift(d time.Duration)     { r.tags.setShift(d) }
