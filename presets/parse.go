@@ -92,6 +92,9 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 	if e := p.expand("record.path", &p.Record.Path); e != nil {
 		return nil, e
 	}
+	if e := p.expand("network.ca_file", &p.Network.CAFile); e != nil {
+		return nil, e
+	}
 	if e := p.validate(); e != nil {
 		return nil, e
 	}

@@ -3,9 +3,11 @@ package presets
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"studio/pipeline/stats"
 )
@@ -20,6 +22,7 @@ type Preset struct {
 	Video       VideoConfig    `yaml:"video"`
 	Audio       AudioConfig    `yaml:"audio"`
 	Outputs     []OutputConfig `yaml:"outputs"`
+	Network     NetworkConfig  `yaml:"network"` // how every RTMP destination copes with a bad link
 	Record      RecordConfig   `yaml:"record"`
 	File        string         `yaml:"-"` // where it came from ("demo (built-in)" or the path)
 
@@ -90,9 +93,59 @@ type OutputConfig struct {
 	QueueMs int    `yaml:"queue_ms"` // bounded send queue in media milliseconds, default 4000, 200..60000
 }
 
-// RecordConfig is the optional local FLV recording.
+// NetworkConfig says how every RTMP destination (preset outputs and --to)
+// copes with a link slower than the stream, after OBS's rules.
+type NetworkConfig struct {
+	// DropBFramesMs: with more than this much media queued for a
+	// destination, its disposable (non-reference) frames are dropped;
+	// default 700.
+	DropBFramesMs int `yaml:"drop_bframes_ms"`
+	// DropPFramesMs: above this, every frame but keyframes is dropped until
+	// the next keyframe; default 900. Audio, sequence headers and metadata
+	// are never dropped.
+	DropPFramesMs int `yaml:"drop_pframes_ms"`
+	// AdaptiveBitrate lowers the video bitrate to what the slowest live
+	// destination carries while it stays congested, and raises it back in
+	// 10 % steps once its queue stays empty; default off.
+	AdaptiveBitrate bool `yaml:"adaptive_bitrate"`
+	// MinBitrate is the floor adaptive bitrate never goes below; default 500k.
+	MinBitrate Bitrate `yaml:"min_bitrate"`
+	// CAFile is a PEM file of extra certificate authorities for rtmps://
+	// servers with private certificates (the system's roots are always
+	// trusted); env-expanded.
+	CAFile string `yaml:"ca_file"`
+}
+
+// RecordConfig is the optional local recording.
 type RecordConfig struct {
 	Path string `yaml:"path"` // "" = no recording; env-expanded; plain path (no strftime)
+	// Format is flv or mkv; default: mkv when the path ends in .mkv, else flv.
+	// Both stay playable when studio is killed.
+	Format string `yaml:"format"`
+	// SplitSize starts a new file at the first keyframe past this size
+	// ("2G", "500M"); 0: one file.
+	SplitSize ByteSize `yaml:"split_size"`
+	// SplitTime starts a new file at the first keyframe past this much
+	// time ("30m", "1h"); 0: one file.
+	SplitTime Duration `yaml:"split_time"`
+}
+
+// Recording formats (RecordConfig.Format).
+const (
+	FormatFLV = "flv"
+	FormatMKV = "mkv"
+)
+
+// RecordFormat is the recording's container: Format, or the one the path's
+// extension names.
+func (r RecordConfig) RecordFormat() string {
+	if r.Format != "" {
+		return r.Format
+	}
+	if strings.EqualFold(filepath.Ext(r.Path), ".mkv") {
+		return FormatMKV
+	}
+	return FormatFLV
 }
 
 // Source kinds.
@@ -119,6 +172,14 @@ const (
 	MinAudioBitrate Bitrate = 32_000
 	MaxAudioBitrate Bitrate = 512_000
 	DefaultQueueMs          = 4000
+	// OBS's drop thresholds (its "drop_threshold" and "pframe_drop_threshold").
+	DefaultDropBFramesMs         = 700
+	DefaultDropPFramesMs         = 900
+	DefaultMinBitrate    Bitrate = 500_000
+	// MinSplitSize and MinSplitTime keep split recordings from becoming a
+	// storm of tiny files.
+	MinSplitSize ByteSize = 1_000_000
+	MinSplitTime          = Duration(10 * time.Second)
 )
 
 // X264Presets, X264Tunes and H264Profiles are the accepted values of
@@ -143,8 +204,14 @@ func Defaults() *Preset {
 			Preset:  "veryfast",
 			Profile: "high",
 		},
-		Audio: AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
+		Audio:   AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
+		Network: DefaultNetwork(),
 	}
+}
+
+// DefaultNetwork returns the network settings a preset starts from.
+func DefaultNetwork() NetworkConfig {
+	return NetworkConfig{DropBFramesMs: DefaultDropBFramesMs, DropPFramesMs: DefaultDropPFramesMs, MinBitrate: DefaultMinBitrate}
 }
 
 // DefaultSource returns a SourceConfig with its defaults: the moving test
@@ -331,6 +398,13 @@ func (p *Preset) validate() *Error {
 		return p.errAt("audio.channels", "must be 1 or 2")
 	}
 
+	if e := p.checkNetwork(); e != nil {
+		return e
+	}
+	if e := p.checkRecord(); e != nil {
+		return e
+	}
+
 	seen := map[string]int{}
 	for i, o := range p.Outputs {
 		key := "outputs[" + strconv.Itoa(i) + "]"
@@ -348,6 +422,39 @@ func (p *Preset) validate() *Error {
 				return p.errAt(key+".name", `"recording" is the local recording's name; choose another name`)
 			}
 		}
+	}
+	return nil
+}
+
+func (p *Preset) checkNetwork() *Error {
+	n := &p.Network
+	if n.DropBFramesMs < 100 || n.DropBFramesMs > 60000 {
+		return p.errAt("network.drop_bframes_ms", "must be between 100 and 60000")
+	}
+	if n.DropPFramesMs < n.DropBFramesMs || n.DropPFramesMs > 60000 {
+		return p.errAt("network.drop_pframes_ms", "must be at least network.drop_bframes_ms (%d) and at most 60000", n.DropBFramesMs)
+	}
+	if n.AdaptiveBitrate {
+		switch {
+		case n.MinBitrate < 100_000:
+			return p.errAt("network.min_bitrate", "must be at least 100k")
+		case n.MinBitrate > p.Video.Bitrate:
+			return p.errAt("network.min_bitrate", "%s is above video.bitrate (%s)", n.MinBitrate, p.Video.Bitrate)
+		}
+	}
+	return nil
+}
+
+func (p *Preset) checkRecord() *Error {
+	r := &p.Record
+	if r.Format != "" && r.Format != FormatFLV && r.Format != FormatMKV {
+		return p.errAt("record.format", "unknown format %s (use flv or mkv)", quote(r.Format))
+	}
+	if r.SplitSize < 0 || (r.SplitSize > 0 && r.SplitSize < MinSplitSize) {
+		return p.errAt("record.split_size", "must be 0 (one file) or at least %s", MinSplitSize)
+	}
+	if r.SplitTime < 0 || (r.SplitTime > 0 && r.SplitTime < MinSplitTime) {
+		return p.errAt("record.split_time", "must be 0 (one file) or at least %s", MinSplitTime)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "\n- a\n- b\n", "my.yaml:2: (root): expected a mapping of keys"},
 		{"syntax", "name: x\nvideo: fps: 30\n", "my.yaml:2: mapping values are not allowed in this context"},
 		{"unknown top key", "name: x\nvidoe:\n  fps: 30\n",
-			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, record)"},
+			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, network, record)"},
 		{"unknown nested key", "name: x\n\nvideo:\n  size: 1280x720\n  fps: 30\n\n  bitrat: 2500k\n",
 			"my.yaml:7: video.bitrat: unknown key (known: size, max_size, fps, max_fps, bitrate, keyint_s, preset, tune, profile)"},
 		{"unknown key in list", "outputs:\n  - name: a\n    url: rtmp://h/app/k\n  - nmae: b\n",
@@ -101,6 +101,19 @@ func TestParseErrors(t *testing.T) {
 		{"unset env", "name: x\noutputs:\n  - name: twitch\n    url: rtmp://live.twitch.tv/app/${STUDIO_TEST_UNSET_KEY}\n",
 			"my.yaml:4: outputs[0].url: environment variable STUDIO_TEST_UNSET_KEY is not set"},
 		{"unterminated env", "record:\n  path: /tmp/${HOME.flv\n", `my.yaml:2: record.path: unterminated "${" (write ${NAME})`},
+		{"drop threshold", "network:\n  drop_bframes_ms: 50\n", "my.yaml:2: network.drop_bframes_ms: must be between 100 and 60000"},
+		{"drop thresholds order", "network:\n  drop_bframes_ms: 800\n  drop_pframes_ms: 600\n",
+			"my.yaml:3: network.drop_pframes_ms: must be at least network.drop_bframes_ms (800) and at most 60000"},
+		{"abr floor above bitrate", "video:\n  bitrate: 1000k\nnetwork:\n  adaptive_bitrate: true\n  min_bitrate: 2M\n",
+			"my.yaml:5: network.min_bitrate: 2000k is above video.bitrate (1000k)"},
+		{"abr floor tiny", "network:\n  adaptive_bitrate: true\n  min_bitrate: 50k\n", "my.yaml:3: network.min_bitrate: must be at least 100k"},
+		{"abr type", "network:\n  adaptive_bitrate: sometimes\n", `my.yaml:2: network.adaptive_bitrate: "sometimes" is not true or false`},
+		{"ca file env", "network:\n  ca_file: ${STUDIO_TEST_UNSET_CA}\n", "my.yaml:2: network.ca_file: environment variable STUDIO_TEST_UNSET_CA is not set"},
+		{"record format", "record:\n  path: a.mp4\n  format: mp4\n", `my.yaml:3: record.format: unknown format "mp4" (use flv or mkv)`},
+		{"split size", "record:\n  split_size: 10k\n", "my.yaml:2: record.split_size: must be 0 (one file) or at least 1M"},
+		{"split size type", "record:\n  split_size: big\n", `my.yaml:2: record.split_size: "big" is not a size (e.g. 500M or 2G)`},
+		{"split time", "record:\n  split_time: 2s\n", "my.yaml:2: record.split_time: must be 0 (one file) or at least 10s"},
+		{"split time bare number", "record:\n  split_time: 30\n", `my.yaml:2: record.split_time: "30" is not a duration (e.g. 90s, 30m or 1h)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse("my.yaml", []byte(tc.yaml))
@@ -383,4 +396,21 @@ func TestAliasAbuse(t *testing.T) {
 	}
 	_, err = Parse("bomb.yaml", []byte(doc))
 	require.ErrorContains(t, err, "document too complex (too many aliases)")
+}
+
+func TestNetworkAndRecordSettings(t *testing.T) {
+	p, err := Parse("n.yaml", []byte("video:\n  bitrate: 3000k\nnetwork:\n  drop_bframes_ms: 1000\n  drop_pframes_ms: 1500\n"+
+		"  adaptive_bitrate: true\n  min_bitrate: 800k\n  ca_file: /etc/ca.pem\nrecord:\n  path: show.MKV\n  split_size: 2G\n  split_time: 30m\n"))
+	require.NoError(t, err)
+	require.Equal(t, NetworkConfig{DropBFramesMs: 1000, DropPFramesMs: 1500, AdaptiveBitrate: true, MinBitrate: 800_000, CAFile: "/etc/ca.pem"}, p.Network)
+	require.Equal(t, FormatMKV, p.Record.RecordFormat())
+	require.Equal(t, ByteSize(2_000_000_000), p.Record.SplitSize)
+	require.Equal(t, Duration(30*time.Minute), p.Record.SplitTime)
+
+	d, err := Parse("d.yaml", []byte("name: d\n"))
+	require.NoError(t, err)
+	require.Equal(t, DefaultNetwork(), d.Network)
+	require.Equal(t, FormatFLV, d.Record.RecordFormat())
+	require.Equal(t, "500M", ByteSize(500_000_000).String())
+	require.Equal(t, "1500", ByteSize(1500).String())
 }

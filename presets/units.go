@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -344,3 +345,108 @@ func kindName(n *yaml.Node) string {
 	}
 	return "nothing"
 }
+
+// ByteSize is a size in bytes, written "500M", "2G", "1500k" (decimal
+// units, as disks are sold) or a plain number.
+type ByteSize int64
+
+// ParseByteSize parses a size; a leading "-" is accepted so that Validate
+// can report it.
+func ParseByteSize(s string) (ByteSize, error) {
+	bad := fmt.Errorf("%s is not a size (e.g. 500M or 2G)", quote(s))
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult, t = 1e3, t[:len(t)-1]
+		case 'm', 'M':
+			mult, t = 1e6, t[:len(t)-1]
+		case 'g', 'G':
+			mult, t = 1e9, t[:len(t)-1]
+		}
+	}
+	neg := strings.HasPrefix(t, "-")
+	if neg {
+		t = t[1:]
+	}
+	if !isDecimal(t) {
+		return 0, bad
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f*mult > 1e18 {
+		return 0, bad
+	}
+	b := ByteSize(math.Round(f * mult))
+	if neg {
+		b = -b
+	}
+	return b, nil
+}
+
+// String returns the size with the largest whole decimal unit: "500M".
+func (b ByteSize) String() string {
+	for _, u := range []struct {
+		n ByteSize
+		s string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if b != 0 && b%u.n == 0 {
+			return strconv.FormatInt(int64(b/u.n), 10) + u.s
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler for a scalar size.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n, "a size (e.g. 500M or 2G)")
+	if err != nil {
+		return err
+	}
+	v, err := ParseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler; it writes String().
+func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+
+// Duration is a length of time, written as Go does: "90s", "30m", "1h30m".
+type Duration time.Duration
+
+// ParseDuration parses a duration; a bare number is refused, since seconds
+// and minutes are both plausible.
+func ParseDuration(s string) (Duration, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || t == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(t)
+	if err != nil {
+		return 0, fmt.Errorf("%s is not a duration (e.g. 90s, 30m or 1h)", quote(s))
+	}
+	return Duration(d), nil
+}
+
+// String is Go's form of the duration ("30m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalYAML implements yaml.Unmarshaler for a scalar duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n, "a duration (e.g. 30m)")
+	if err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler; it writes String().
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }

@@ -68,7 +68,10 @@ type Video struct {
 	FramesSkipped int64   `json:"frames_skipped"`
 	EncodeMs      float64 `json:"encode_ms"`
 	BitrateKbps   float64 `json:"bitrate_kbps"`
-	CorruptInput  int64   `json:"corrupt_packets"`
+	// TargetKbps is the encoder's bitrate now: the preset's, or lower
+	// while adaptive bitrate holds it down for a congested link.
+	TargetKbps   float64 `json:"target_kbps"`
+	CorruptInput int64   `json:"corrupt_packets"`
 }
 
 // Audio describes the program audio.
