@@ -188,15 +188,29 @@ func (e *Engine) newRTMP(d Destination) *output.Output {
 	if queue <= 0 {
 		queue = time.Duration(presets.DefaultQueueMs) * time.Millisecond
 	}
+	n := e.cfg.Preset.Network
+	drops := output.DropPolicy{
+		BFrames: time.Duration(n.DropBFramesMs) * time.Millisecond,
+		PFrames: time.Duration(n.DropPFramesMs) * time.Millisecond,
+		Limit:   queue,
+	}
+	policy := output.DefaultPolicy
+	if e.cfg.Interactive {
+		// The streamer sees the destination retrying and decides; a
+		// headless run reports one that never worked (exit 1).
+		policy.FirstTries = 0
+	}
 	sink := &output.RTMP{URL: d.URL, CAFile: d.CAFile}
-	return output.New(d.Name, presets.MaskURL(d.URL), sink, queue, output.DefaultPolicy, e.cfg.Logf)
+	o := output.New(d.Name, presets.MaskURL(d.URL), sink, drops, policy, e.cfg.Logf)
+	o.OnResync(func() { e.wantKey.Store(true) })
+	return o
 }
 
 func (e *Engine) newRecorder(path string) *output.Output {
 	rec := &output.Recorder{Path: path}
 	// A recording is never reopened: that would truncate what it holds.
 	once := output.Policy{FirstTries: 1, RejectTries: 1}
-	return output.New(stats.RecordingName, path, rec, 30*time.Second, once, e.cfg.Logf)
+	return output.New(stats.RecordingName, path, rec, output.DropPolicy{Limit: 30 * time.Second}, once, e.cfg.Logf)
 }
 
 // openSources opens every source of the program (or the one input given on

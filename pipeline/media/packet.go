@@ -42,8 +42,57 @@ type Packet struct {
 	// Key marks an H.264 IDR access unit (always true for audio).
 	Key  bool
 	Data []byte
+	// Priority says what a congested output may drop (OBS's NAL
+	// priorities): set by NewPacket from the H.264 nal_ref_idc.
+	Priority Priority
 
 	refs atomic.Int32
+}
+
+// Priority is how much a packet matters to the frames after it, after the
+// H.264 nal_ref_idc (x264 marks IDR 3, other references 2, disposable B 0).
+type Priority uint8
+
+// Packet priorities, lowest first.
+const (
+	// PriorityDisposable: nothing refers to it (a non-reference B-frame).
+	PriorityDisposable Priority = iota
+	// PriorityLow: referenced by a few B-frames only (strict B-pyramid).
+	PriorityLow
+	// PriorityHigh: a reference picture (P, I or B-pyramid reference).
+	PriorityHigh
+	// PriorityHighest: a keyframe, audio, or anything a decoder cannot do
+	// without.
+	PriorityHighest
+)
+
+// videoPriority reads the priority of an Annex B access unit from the NAL
+// header of its first slice: only the header bytes of the NAL units before
+// it are read. An access unit with no slice found counts as a reference, so
+// an unknown packet is never thrown away as disposable.
+func videoPriority(data []byte, key bool) Priority {
+	if key {
+		return PriorityHighest
+	}
+	zeros := 0
+	for i := 0; i < len(data)-1; i++ {
+		b := data[i]
+		if b == 0 {
+			zeros++
+			continue
+		}
+		if b == 1 && zeros >= 2 {
+			h := data[i+1]
+			if t := h & 0x1f; t == 1 || t == 5 { // coded slice
+				return min(Priority((h>>5)&3), PriorityHigh)
+			}
+			// Another NAL unit (SEI, AUD, SPS): skip its header byte and
+			// keep looking for the slice.
+			i++
+		}
+		zeros = 0
+	}
+	return PriorityHigh
 }
 
 var packetPool = sync.Pool{New: func() any { return &Packet{Data: make([]byte, 0, 64<<10)} }}
@@ -54,6 +103,10 @@ func NewPacket(kind Kind, pts, dts time.Duration, key bool, data []byte) *Packet
 	p := packetPool.Get().(*Packet)
 	p.Kind, p.PTS, p.DTS, p.Key = kind, pts, dts, key
 	p.Data = append(p.Data[:0], data...)
+	p.Priority = PriorityHighest
+	if kind == Video {
+		p.Priority = videoPriority(data, key)
+	}
 	p.refs.Store(1)
 	return p
 }

@@ -105,3 +105,43 @@ func BenchmarkPacketFanOut(b *testing.B) {
 		fanOut(payload)
 	}
 }
+
+func TestVideoPriority(t *testing.T) {
+	sc := []byte{0, 0, 0, 1}
+	nal := func(hdr byte, payload ...byte) []byte {
+		return append(append(append([]byte{}, sc...), hdr), payload...)
+	}
+	cat := func(parts ...[]byte) []byte {
+		var b []byte
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		key  bool
+		want Priority
+	}{
+		{"idr", nal(0x65, 0x88), true, PriorityHighest},
+		{"p slice ref_idc 2", nal(0x41, 0x9a), false, PriorityHigh},
+		{"non-IDR I ref_idc 3 is not a keyframe", nal(0x61, 0x9a), false, PriorityHigh},
+		{"b-pyramid strict ref_idc 1", nal(0x21, 0x9e), false, PriorityLow},
+		{"disposable b ref_idc 0", nal(0x01, 0x9e), false, PriorityDisposable},
+		{"sei before a disposable slice", cat(nal(0x06, 5, 0, 1, 2, 3, 0x80), nal(0x01, 0x9e)), false, PriorityDisposable},
+		{"3-byte start code", []byte{0, 0, 1, 0x01, 0x9e}, false, PriorityDisposable},
+		{"no slice: kept as a reference", nal(0x06, 5, 1), false, PriorityHigh},
+		{"garbage", []byte{1, 2, 3}, false, PriorityHigh},
+		{"empty", nil, false, PriorityHigh},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewPacket(Video, 0, 0, tc.key, tc.data)
+			require.Equal(t, tc.want, p.Priority)
+			p.Release()
+		})
+	}
+	a := NewPacket(Audio, 0, 0, true, []byte{0x01})
+	require.Equal(t, PriorityHighest, a.Priority, "audio is never dropped")
+	a.Release()
+}

@@ -5,6 +5,7 @@
 package output
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -40,6 +41,7 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 type Policy struct {
 	// FirstTries is how many times to try before the output has ever been
 	// live; a destination that never worked is reported, not hammered.
+	// 0: no limit (the console, where the streamer sees it and decides).
 	FirstTries int
 	// RejectTries caps consecutive permanent failures (rejected publish).
 	RejectTries int
@@ -51,6 +53,18 @@ type Policy struct {
 // DefaultPolicy: 1 s, ×1.5 with jitter, capped at 30 s; 3 tries to get live
 // the first time and at most 3 rejected publishes in a row.
 var DefaultPolicy = Policy{FirstTries: 3, RejectTries: 3, BackoffFirst: time.Second, BackoffMax: 30 * time.Second}
+
+// nextBackoff is the wait after wait: ×1.5, capped.
+func (p Policy) nextBackoff(wait time.Duration) time.Duration {
+	return min(time.Duration(float64(wait)*1.5), p.BackoffMax)
+}
+
+// jittered spreads a wait over ±15 % (r in [0,1)), so that many outputs
+// cut off together do not knock on the server together, without ever
+// waiting longer than the cap.
+func (p Policy) jittered(wait time.Duration, r float64) time.Duration {
+	return min(time.Duration(float64(wait)*(0.85+0.3*r)), p.BackoffMax)
+}
 
 // Output is one destination with its queue, writer goroutine and counters.
 type Output struct {
@@ -78,14 +92,17 @@ type Output struct {
 	kick     chan struct{}
 	stopping chan struct{}
 	stopOnce sync.Once
+	// wantKeyframe asks the encoder for a keyframe, so that a destination
+	// back from a reconnect resumes at once.
+	wantKeyframe func()
 
 	done chan struct{}
 	err  error
 }
 
 // New makes an output; Start runs it. maskedURL must already be masked.
-func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Policy, logf func(string, ...any)) *Output {
-	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(queueLimit), policy: policy, logf: logf,
+func New(name, maskedURL string, sink Sink, drops DropPolicy, policy Policy, logf func(string, ...any)) *Output {
+	o := &Output{name: name, url: maskedURL, sink: sink, queue: NewQueue(drops), policy: policy, logf: logf,
 		kick: make(chan struct{}, 1), stopping: make(chan struct{}), done: make(chan struct{})}
 	o.state.Store(stats.StateConnecting)
 	return o
@@ -100,6 +117,11 @@ func New(name, maskedURL string, sink Sink, queueLimit time.Duration, policy Pol
 // console, where the program has been running for a while. Call before
 // Start; ask the encoder for a keyframe so the wait is short.
 func (o *Output) JoinAt(d time.Duration) { o.joining, o.rebaseTo = true, d }
+
+// OnResync sets how the output asks for a keyframe when it resumes after a
+// reconnect (the encoder's ForceKeyframe, by way of the engine). Call
+// before Start.
+func (o *Output) OnResync(wantKeyframe func()) { o.wantKeyframe = wantKeyframe }
 
 // RetryNow cuts a wait between reconnect attempts short; it does nothing
 // unless the output is waiting to reconnect.
@@ -169,6 +191,7 @@ func (o *Output) Stop(timeout time.Duration) bool {
 func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 	backoff := o.policy.BackoffFirst
 	tries, rejects := 0, 0
+	resync := false // a connection was lost or refused: what is queued is stale
 	for {
 		tries++
 		err := o.sink.Open(ctx, h)
@@ -177,12 +200,21 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 			if o.everLive.Swap(true) {
 				o.reconnects.Add(1)
 			}
+			if resync {
+				// Resume at a fresh keyframe with sound from the same
+				// moment; timestamps go on from the program clock.
+				o.queue.Resync()
+				if o.wantKeyframe != nil {
+					o.wantKeyframe()
+				}
+			} else {
+				o.queue.RequireKeyframe()
+			}
 			o.setState(stats.StateLive)
 			select { // a "retry now" asked for before this success is spent
 			case <-o.kick:
 			default:
 			}
-			o.queue.RequireKeyframe()
 			err = o.pump(ctx)
 			if err == nil {
 				return o.sink.Close()
@@ -195,6 +227,10 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		} else if ctx.Err() != nil {
 			return nil
 		}
+		// Until the next connection, what the program makes cannot reach
+		// this destination: drop it rather than send it late.
+		o.queue.Pause()
+		resync = true
 		o.setError(err)
 		var perm *PermanentError
 		if errors.As(err, &perm) {
@@ -205,11 +241,11 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		} else {
 			rejects = 0
 		}
-		if !o.everLive.Load() && tries >= o.policy.FirstTries {
+		if !o.everLive.Load() && o.policy.FirstTries > 0 && tries >= o.policy.FirstTries {
 			return err
 		}
 		o.setState(stats.StateReconnecting)
-		wait := time.Duration(float64(backoff) * (0.85 + 0.3*rand.Float64()))
+		wait := o.policy.jittered(backoff, rand.Float64())
 		o.logf("%s: %v; retrying in %.1fs", o.name, err, wait.Seconds())
 		select {
 		case <-time.After(wait):
@@ -222,7 +258,7 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		case <-ctx.Done():
 			return nil
 		}
-		backoff = min(time.Duration(float64(backoff)*1.5), o.policy.BackoffMax)
+		backoff = o.policy.nextBackoff(backoff)
 	}
 }
 
@@ -271,8 +307,9 @@ func (o *Output) Snapshot() stats.Output {
 	o.mu.Unlock()
 	span := o.queue.Span()
 	congestion := 0.0
-	if l := o.queue.Limit(); l > 0 {
-		congestion = min(float64(span)/float64(l), 1)
+	pol := o.queue.Policy()
+	if l := cmp.Or(pol.BFrames, pol.PFrames, pol.Limit); l > 0 {
+		congestion = min(float64(span)/float64(l), 1) // 1: the first drops begin
 	}
 	return stats.Output{
 		Name:          o.name,

@@ -12,35 +12,55 @@ import (
 // span between its oldest and newest packet) rather than bytes, so "how far
 // behind live is this destination" is one number.
 //
-// Push never blocks: when the span is over the limit, new video is dropped
-// and the queue waits for the next keyframe once there is room again, so the
-// viewer sees a clean GOP instead of smeared references. Audio is always kept
-// (it is tiny, and gaps in it are what viewers notice first), bounded only by
-// a hard packet cap.
+// Push never blocks. When the link cannot keep up, video is shed by
+// priority, after OBS's rule: with more than DropPolicy.BFrames queued, the
+// disposable frames (nothing refers to them) are dropped, queued ones
+// included; with more than DropPolicy.PFrames, every frame but keyframes is,
+// until the next keyframe, so what is sent stays decodable. Audio is never
+// dropped (it is tiny, and gaps in it are what viewers notice first), only
+// bounded by a hard packet cap.
 type Queue struct {
-	limit time.Duration
+	pol DropPolicy
 
-	mu       sync.Mutex
-	items    []*media.Packet // ring buffer
-	head, n  int
-	closed   bool
-	waitKey  bool
-	dropped  int64
-	notEmpty chan struct{} // 1-slot wake-up for Pop
+	mu      sync.Mutex
+	items   []*media.Packet // ring buffer
+	head, n int
+	closed  bool
+	// minPriority: incoming video below it is dropped until a frame at or
+	// above it arrives (OBS's min_priority).
+	minPriority media.Priority
+	// paused: the destination is down; everything pushed is discarded.
+	paused bool
+	// holdAudio: after a resync, audio waits for the first keyframe so
+	// that sound and picture start together.
+	holdAudio bool
+	dropped   int64
+	notEmpty  chan struct{} // 1-slot wake-up for Pop
+}
+
+// DropPolicy says when a queue sheds video. Zero thresholds are off.
+type DropPolicy struct {
+	// BFrames: above this span, disposable frames are dropped.
+	BFrames time.Duration
+	// PFrames: above this span, everything but keyframes is dropped until
+	// the next keyframe.
+	PFrames time.Duration
+	// Limit is the hard cap: above it even keyframes are refused.
+	Limit time.Duration
 }
 
 // hardCap bounds the queue whatever the media span (e.g. audio-only floods).
 const hardCap = 8192
 
-// NewQueue makes a queue holding at most limit of media time.
-func NewQueue(limit time.Duration) *Queue {
-	return &Queue{limit: limit, items: make([]*media.Packet, 256), notEmpty: make(chan struct{}, 1)}
+// NewQueue makes a queue that sheds video as pol says.
+func NewQueue(pol DropPolicy) *Queue {
+	return &Queue{pol: pol, items: make([]*media.Packet, 256), notEmpty: make(chan struct{}, 1)}
 }
 
 // Push enqueues p, taking over one reference (released if p is dropped).
 func (q *Queue) Push(p *media.Packet) {
 	q.mu.Lock()
-	if q.closed || !q.admit(p) {
+	if q.closed || q.paused || !q.admit(p) {
 		q.mu.Unlock()
 		p.Release()
 		return
@@ -57,30 +77,82 @@ func (q *Queue) Push(p *media.Packet) {
 	}
 }
 
-// admit decides whether p enters the queue; called with mu held.
+// admit decides whether p enters the queue, shedding queued video first
+// when the span is over a threshold; called with mu held.
 func (q *Queue) admit(p *media.Packet) bool {
 	if q.n >= hardCap {
 		if p.Kind == media.Video {
 			q.dropped++
-			q.waitKey = true
+			q.minPriority = media.PriorityHighest
 		}
 		return false
 	}
 	if p.Kind != media.Video {
-		return true
+		return !q.holdAudio
 	}
-	over := q.spanLocked() > q.limit
-	if q.waitKey && p.Key && !over {
-		q.waitKey = false
+	span := q.spanLocked()
+	if q.pol.BFrames > 0 && span > q.pol.BFrames {
+		q.shed(media.PriorityHigh)
 	}
-	if over {
-		q.waitKey = true
+	if q.pol.PFrames > 0 && span > q.pol.PFrames {
+		q.shed(media.PriorityHighest)
 	}
-	if q.waitKey {
+	if q.pol.Limit > 0 && span > q.pol.Limit {
+		q.minPriority = media.PriorityHighest
 		q.dropped++
 		return false
 	}
+	if p.Priority < q.minPriority {
+		q.dropped++
+		return false
+	}
+	q.minPriority = media.PriorityDisposable
+	if p.Key {
+		q.holdAudio = false
+	}
 	return true
+}
+
+// shed drops queued video below prio and makes incoming video below it
+// wait for a frame at or above it (OBS's drop_frames).
+func (q *Queue) shed(prio media.Priority) {
+	kept := 0
+	for i := 0; i < q.n; i++ {
+		p := q.items[(q.head+i)%len(q.items)]
+		if p.Kind == media.Video && p.Priority < prio {
+			q.dropped++
+			p.Release()
+			continue
+		}
+		q.items[(q.head+kept)%len(q.items)] = p
+		kept++
+	}
+	for i := kept; i < q.n; i++ {
+		q.items[(q.head+i)%len(q.items)] = nil
+	}
+	q.n = kept
+	q.minPriority = max(q.minPriority, prio)
+}
+
+// Pause discards what is queued and everything pushed from now on, until
+// Resync: the destination is down, and what happens meanwhile would only
+// arrive late.
+func (q *Queue) Pause() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.paused = true
+	q.releaseAllLocked()
+}
+
+// Resync starts the queue afresh after a reconnect: it is emptied, video
+// waits for the next keyframe, and audio waits for that keyframe too.
+func (q *Queue) Resync() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.releaseAllLocked()
+	q.paused = false
+	q.minPriority = media.PriorityHighest
+	q.holdAudio = true
 }
 
 func (q *Queue) grow() {
@@ -143,7 +215,7 @@ func (q *Queue) RequireKeyframe() {
 	}
 	q.n = kept
 	if !seenKey {
-		q.waitKey = true
+		q.minPriority = media.PriorityHighest
 	}
 }
 
@@ -166,8 +238,8 @@ func (q *Queue) spanLocked() time.Duration {
 	return last - first
 }
 
-// Limit is the configured maximum span.
-func (q *Queue) Limit() time.Duration { return q.limit }
+// Policy is the queue's drop policy.
+func (q *Queue) Policy() DropPolicy { return q.pol }
 
 // Dropped counts video frames dropped so far.
 func (q *Queue) Dropped() int64 {
@@ -191,6 +263,10 @@ func (q *Queue) Close() {
 func (q *Queue) Discard() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.releaseAllLocked()
+}
+
+func (q *Queue) releaseAllLocked() {
 	for q.n > 0 {
 		q.items[q.head].Release()
 		q.items[q.head] = nil

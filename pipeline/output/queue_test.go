@@ -67,19 +67,19 @@ func TestQueueSpan(t *testing.T) {
 		{"newest older than oldest", []pkt{{media.Video, 900 * ms, true}, {media.Audio, 100 * ms, true}}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := NewQueue(10 * time.Second)
+			q := NewQueue(DropPolicy{Limit: 10 * time.Second})
 			for _, p := range tc.in {
 				q.Push(p.make())
 			}
 			require.Equal(t, tc.want, q.Span())
-			require.Equal(t, 10*time.Second, q.Limit())
+			require.Equal(t, 10*time.Second, q.Policy().Limit)
 			require.Len(t, popAll(t, q), len(tc.in))
 		})
 	}
 }
 
 func TestQueueOverLimitDropsVideoUntilKeyframe(t *testing.T) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	// 0..1000 ms: span reaches exactly the limit, nothing dropped.
 	for i := 0; i <= 10; i++ {
 		q.Push(vid(time.Duration(i)*100*ms, i%10 == 0))
@@ -129,7 +129,7 @@ func TestQueueOverLimitDropsVideoUntilKeyframe(t *testing.T) {
 }
 
 func TestQueueAudioKeptWhenOverLimit(t *testing.T) {
-	q := NewQueue(100 * ms)
+	q := NewQueue(DropPolicy{Limit: 100 * ms})
 	for i := 0; i < 200; i++ {
 		q.Push(aud(time.Duration(i) * 21 * ms))
 	}
@@ -169,7 +169,7 @@ func TestQueueRequireKeyframe(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := NewQueue(time.Minute)
+			q := NewQueue(DropPolicy{Limit: time.Minute})
 			for _, p := range tc.in {
 				q.Push(p.make())
 			}
@@ -193,7 +193,7 @@ func TestQueueRequireKeyframe(t *testing.T) {
 
 func TestQueueRequireKeyframeAfterWrap(t *testing.T) {
 	// The ring's head is not at index 0: compaction must follow the ring.
-	q := NewQueue(time.Minute)
+	q := NewQueue(DropPolicy{Limit: time.Minute})
 	for i := 0; i < 250; i++ {
 		q.Push(aud(time.Duration(i) * ms))
 	}
@@ -221,7 +221,7 @@ func TestQueueRequireKeyframeAfterWrap(t *testing.T) {
 }
 
 func TestQueueCloseDrainsThenEnds(t *testing.T) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	q.Push(vid(0, true))
 	q.Push(aud(10 * ms))
 	q.Close()
@@ -255,7 +255,7 @@ func TestQueueBlockedPopEnds(t *testing.T) {
 		{"cancel", func(_ *Queue, cancel context.CancelFunc) { cancel() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := NewQueue(time.Second)
+			q := NewQueue(DropPolicy{Limit: time.Second})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan bool)
@@ -276,7 +276,7 @@ func TestQueueBlockedPopEnds(t *testing.T) {
 }
 
 func TestQueuePopWakesOnPush(t *testing.T) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	got := make(chan time.Duration)
 	go func() {
 		p, ok := q.Pop(context.Background())
@@ -298,7 +298,7 @@ func TestQueuePopWakesOnPush(t *testing.T) {
 }
 
 func TestQueueConcurrentOrder(t *testing.T) {
-	q := NewQueue(time.Hour)
+	q := NewQueue(DropPolicy{Limit: time.Hour})
 	const n = 5000
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -324,7 +324,7 @@ func TestQueueConcurrentOrder(t *testing.T) {
 }
 
 func TestQueueHardCap(t *testing.T) {
-	q := NewQueue(time.Hour)
+	q := NewQueue(DropPolicy{Limit: time.Hour})
 	for i := 0; i < hardCap; i++ {
 		q.Push(aud(time.Duration(i) * ms))
 	}
@@ -354,7 +354,7 @@ func TestQueueHardCap(t *testing.T) {
 }
 
 func TestQueueDiscard(t *testing.T) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	ps := []*media.Packet{vid(0, true), aud(1 * ms), vid(2*ms, false)}
 	for _, p := range ps {
 		p.Retain()
@@ -372,7 +372,7 @@ func TestQueueDiscard(t *testing.T) {
 }
 
 func TestQueuePushPopAllocs(t *testing.T) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	ctx := context.Background()
 	payload := make([]byte, 10<<10)
 	step := func() {
@@ -387,7 +387,7 @@ func TestQueuePushPopAllocs(t *testing.T) {
 }
 
 func BenchmarkQueuePushPop(b *testing.B) {
-	q := NewQueue(time.Second)
+	q := NewQueue(DropPolicy{Limit: time.Second})
 	ctx := context.Background()
 	payload := make([]byte, 10<<10)
 	b.ReportAllocs()

@@ -313,7 +313,7 @@ func TestOutputRebasesLateJoiner(t *testing.T) {
 		p.PTS += joinedAt
 	}
 	path := filepath.Join(t.TempDir(), "late.flv")
-	o := New("recording", path, &Recorder{Path: path}, 30*time.Second, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
+	o := New("recording", path, &Recorder{Path: path}, DropPolicy{Limit: 30 * time.Second}, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
 	o.JoinAt(encode.StartOffset)
 	o.Start(context.Background(), h)
 	// What a joiner gets before its keyframe: audio and the tail of a GOP.
