@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,32 @@ import (
 type statsTap struct {
 	mu   sync.Mutex
 	last stats.Stats
+	logs []string
+	t    testing.TB
+}
+
+// logf records the engine's log lines (and shows them in the test's log).
+func (s *statsTap) logf(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	s.mu.Lock()
+	s.logs = append(s.logs, line)
+	t := s.t
+	s.mu.Unlock()
+	if t != nil {
+		t.Log(line)
+	}
+}
+
+// logged says whether a log line contained text.
+func (s *statsTap) logged(text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.logs {
+		if strings.Contains(l, text) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *statsTap) put(st stats.Stats) { s.mu.Lock(); s.last = st; s.mu.Unlock() }
@@ -46,8 +73,11 @@ func openDemo(t *testing.T, dests []Destination, record string, tap *statsTap) *
 	require.NoError(t, err)
 	p.Video.Size = presets.Resolution{Width: 640, Height: 360}
 	p.Video.Bitrate = 800_000
+	tap.mu.Lock()
+	tap.t = t
+	tap.mu.Unlock()
 	e, err := Open(Config{Preset: p, Destinations: dests, RecordPath: record, Realtime: true, Interactive: true,
-		OnStats: tap.put, Logf: t.Logf})
+		OnStats: tap.put, Logf: tap.logf})
 	require.NoError(t, err)
 	return e
 }
@@ -192,28 +222,36 @@ func TestRecordingJoinedWithBFrames(t *testing.T) {
 	require.Empty(t, testpeer.DecodeErrors(t, path))
 }
 
-// A destination that failed for good is restarted by Reconnect.
-func TestReconnectRestartsAFailedDestination(t *testing.T) {
+// In the console a destination that cannot connect keeps retrying (the
+// streamer sees it and decides); Reconnect tries it now instead of after
+// the backoff.
+func TestReconnectRetriesAWaitingDestinationNow(t *testing.T) {
 	ngx := testpeer.StartNginx(t)
 	ngx.Stop(t)
 	var tap statsTap
 	e := openDemo(t, []Destination{{Name: "out1", URL: ngx.URL("rcKey")}}, "", &tap)
 	defer e.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
+	defer func() { cancel(); <-done }() // before Close, also when the test fails
 
 	require.ErrorIs(t, e.Reconnect(), ErrNotLive)
 	require.NoError(t, e.GoLive())
-	tap.waitOutput(t, "out1", stats.StateFailed, 10*time.Second)
+	tap.waitOutput(t, "out1", stats.StateReconnecting, 5*time.Second)
+	// Tries at about 1, 2.5 and 4.75 s; the next waits about 3.4 s more.
+	time.Sleep(5 * time.Second)
+	require.Equal(t, stats.StateReconnecting, tap.get().Outputs[0].State, "still retrying, never failed")
+	require.Contains(t, tap.get().Outputs[0].LastError, "connection refused")
 	ngx.Restart(t)
 	require.NoError(t, e.Reconnect())
 	tap.waitOutput(t, "out1", stats.StateLive, 5*time.Second)
+	require.True(t, tap.logged("out1: retrying now"), "Reconnect cut the wait short")
 	time.Sleep(1500 * time.Millisecond)
 	require.NoError(t, e.StopLive())
 	cancel()
-	require.NoError(t, <-done, "a failed destination does not end a console run")
+	require.NoError(t, <-done, "a destination down does not end a console run")
+	done <- nil
 	rec := ngx.WaitRecordingStable(t, "rcKey", 10*time.Second)
 	require.Empty(t, testpeer.DecodeErrors(t, rec))
 	require.Less(t, testpeer.FFprobe(t, rec).Video.StartTime, 0.5)

@@ -26,16 +26,8 @@ import (
 	"studio/presets"
 )
 
-// Timeouts of the RTMP publisher.
-const (
-	connectTimeout = 10 * time.Second
-	// writeTimeout is how long one write may block before the peer counts
-	// as stalled; the write then fails and the output reconnects.
-	writeTimeout = 5 * time.Second
-	// sendBuffer keeps the kernel's share of the backlog small so that it
-	// shows up in our queue (queue_ms), where it can be measured and shed.
-	sendBuffer = 256 << 10
-)
+// connectTimeout bounds connecting and publishing.
+const connectTimeout = 10 * time.Second
 
 // RTMP publishes the stream to an RTMP or RTMPS server through gortmplib,
 // which stays behind this type.
@@ -51,6 +43,7 @@ type RTMP struct {
 	// wmu serialises writes: gortmplib answers pings and acknowledgements
 	// from inside Read, which runs on the reader goroutine.
 	wmu        sync.Mutex
+	sock       *socketWatch // nil when the connection is not TCP underneath
 	readerDone chan struct{}
 	readErr    atomic.Value // error
 	tags       tagger
@@ -95,10 +88,7 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 		return r.connectError(err)
 	}
 	r.client = c
-	if tc, ok := tcpConn(c.NetConn()); ok {
-		_ = tc.SetWriteBuffer(sendBuffer)
-		_ = tc.SetNoDelay(true)
-	}
+	r.sock, _ = watchSocket(c.NetConn())
 	r.readerDone = make(chan struct{})
 	r.readErr = atomic.Value{}
 	go r.readLoop(c)
@@ -194,14 +184,28 @@ func (r *RTMP) write(m message.Message) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
 	_ = r.client.NetConn().SetWriteDeadline(time.Now().Add(writeTimeout))
-	if err := r.client.Write(m); err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return fmt.Errorf("server stopped reading for %s (stalled peer)", writeTimeout)
+	if r.sock != nil {
+		err := r.sock.beginWrite()
+		defer r.sock.endWrite()
+		if err != nil {
+			return r.writeError(err)
 		}
-		return errors.New(r.scrub(fmt.Sprintf("send: %v", err)))
+	}
+	if err := r.client.Write(m); err != nil {
+		return r.writeError(err)
 	}
 	return nil
+}
+
+func (r *RTMP) writeError(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		if r.sock != nil && r.sock.stalled.Load() {
+			return fmt.Errorf("the server stopped reading: nothing acknowledged for %s (stalled peer)", stallAfter)
+		}
+		return fmt.Errorf("sending one message took over %s", writeTimeout)
+	}
+	return errors.New(r.scrub(fmt.Sprintf("send: %v", err)))
 }
 
 // readLoop drains what the server sends (acks, pings, status) so that the
@@ -274,6 +278,10 @@ func (r *RTMP) Close() error {
 	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.path)}})
 	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
 	r.wmu.Unlock()
+	if r.sock != nil {
+		r.sock.close()
+		r.sock = nil
+	}
 	r.base += int64(c.BytesSent())
 	c.Close()
 	<-r.readerDone

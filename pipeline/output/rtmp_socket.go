@@ -1,0 +1,138 @@
+package output
+
+import (
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The RTMP socket is kept nearly empty so that the backlog lives in the
+// output's queue, where it is measured (queue_ms) and shed by priority:
+// a write waits until the kernel holds less than notSentLowat of unsent
+// bytes (TCP_NOTSENT_LOWAT makes the socket report writable only then).
+// Bytes in flight are bounded by the congestion window, so the link's
+// throughput is not limited, unlike with a tiny send buffer alone.
+const (
+	// sendBuffer bounds the kernel's share (in flight plus unsent).
+	sendBuffer   = 512 << 10
+	notSentLowat = 16 << 10
+	// writeTimeout bounds one message however slowly it progresses; the
+	// watchdog catches a stalled peer much sooner.
+	writeTimeout = 20 * time.Second
+	// stallAfter: a write that has waited this long without the server
+	// acknowledging a single byte means the server stopped reading.
+	stallAfter = 3 * time.Second
+	// stallCheck is how often the watchdog looks.
+	stallCheck = 250 * time.Millisecond
+)
+
+// socketWatch holds an RTMP connection's TCP socket to a small unsent
+// backlog and notices a peer that stops reading.
+type socketWatch struct {
+	tc  *net.TCPConn
+	raw syscall.RawConn
+	// roomFn is w.room bound once, so that waiting does not allocate.
+	roomFn func(fd uintptr) bool
+
+	// waitingSince is when the current write began (unix ns; 0: none).
+	waitingSince atomic.Int64
+	stalled      atomic.Bool
+	stop         chan struct{}
+	done         chan struct{}
+}
+
+// watchSocket tunes nc's socket and starts the stall watchdog; ok is false
+// when nc is not TCP underneath (then nothing is watched).
+func watchSocket(nc net.Conn) (*socketWatch, bool) {
+	tc, ok := tcpConn(nc)
+	if !ok {
+		return nil, false
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	_ = tc.SetWriteBuffer(sendBuffer)
+	_ = tc.SetNoDelay(true)
+	_ = raw.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, notSentLowat)
+	})
+	w := &socketWatch{tc: tc, raw: raw, stop: make(chan struct{}), done: make(chan struct{})}
+	w.roomFn = w.room
+	go w.watch(nc)
+	return w, true
+}
+
+// room reports whether the kernel holds little enough unsent data for the
+// next message; when not, the poller waits for the socket to become
+// writable, which with TCP_NOTSENT_LOWAT means "below the low mark".
+func (w *socketWatch) room(fd uintptr) bool {
+	var unsent int32
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, unix.SIOCOUTQNSD, uintptr(unsafe.Pointer(&unsent)))
+	return errno != 0 || unsent < notSentLowat
+}
+
+// beginWrite waits for room in the socket (bounded by the connection's
+// write deadline) and marks a write as under way for the watchdog.
+func (w *socketWatch) beginWrite() error {
+	w.waitingSince.Store(time.Now().UnixNano())
+	return w.raw.Write(w.roomFn)
+}
+
+// endWrite marks the write as finished.
+func (w *socketWatch) endWrite() { w.waitingSince.Store(0) }
+
+// watch ends a write that makes no progress: when a write has waited for
+// stallAfter and the server has acknowledged nothing in that time, the
+// deadline is moved to now so that the write fails at once.
+func (w *socketWatch) watch(nc net.Conn) {
+	defer close(w.done)
+	t := time.NewTicker(stallCheck)
+	defer t.Stop()
+	acked := w.acked()
+	progress := time.Now()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case now := <-t.C:
+			if a := w.acked(); a != acked {
+				acked, progress = a, now
+			}
+			since := w.waitingSince.Load()
+			if since == 0 {
+				continue
+			}
+			from := time.Unix(0, since)
+			if progress.After(from) {
+				from = progress
+			}
+			if now.Sub(from) >= stallAfter {
+				w.stalled.Store(true)
+				_ = nc.SetWriteDeadline(now)
+				return
+			}
+		}
+	}
+}
+
+// acked is the count of bytes the server has acknowledged.
+func (w *socketWatch) acked() uint64 {
+	var n uint64
+	_ = w.raw.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			n = info.Bytes_acked
+		}
+	})
+	return n
+}
+
+// close stops the watchdog.
+func (w *socketWatch) close() {
+	close(w.stop)
+	<-w.done
+}
