@@ -67,6 +67,24 @@ func BuffersinkGetFrame(sink *astiav.FilterContext, f *astiav.Frame) error {
 	return status(C.av_buffersink_get_frame_flags(filterContext(sink), (*C.AVFrame)(f.UnsafePointer()), 0))
 }
 
+// SetRateControl sets an encoder's target bit rate with its VBV maximum
+// rate and buffer (all bits per second / bits), which astiav v0.16 cannot
+// set after opening. FFmpeg's libx264 wrapper compares them with its own
+// copy before every frame and reconfigures x264 when they changed, so the
+// next frame is coded at the new rate: no restart, no new keyframe.
+func SetRateControl(cc *astiav.CodecContext, bitRate, maxRate int64, bufferSize int) {
+	c := codecContext(cc)
+	c.bit_rate = C.int64_t(bitRate)
+	c.rc_max_rate = C.int64_t(maxRate)
+	c.rc_buffer_size = C.int(bufferSize)
+}
+
+// RateControl reads back what SetRateControl sets.
+func RateControl(cc *astiav.CodecContext) (bitRate, maxRate int64, bufferSize int) {
+	c := codecContext(cc)
+	return int64(c.bit_rate), int64(c.rc_max_rate), int(c.rc_buffer_size)
+}
+
 // PacketData is the payload of p, valid until p is unreferenced.
 func PacketData(p *astiav.Packet) []byte {
 	cp := packet(p)

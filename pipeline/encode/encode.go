@@ -30,6 +30,10 @@ type VideoConfig struct {
 	Preset        string // x264 preset, e.g. veryfast
 	Tune          string // "" or an x264 tune, e.g. zerolatency
 	Profile       string // baseline, main or high
+	// Adaptive keeps the bitrate changeable while encoding (SetBitrate).
+	// x264 refuses to change its VBV while NAL HRD signalling is on, so
+	// the constant rate is then kept with filler data instead of nal-hrd.
+	Adaptive bool
 }
 
 // AudioConfig configures the AAC encoder.
@@ -49,6 +53,8 @@ type Encoder struct {
 	frames int64
 	// forceKey makes the next video frame an IDR.
 	forceKey bool
+	// bitrate is the video target now (SetBitrate).
+	bitrate int64
 }
 
 // ForceKeyframe makes the next video frame a keyframe (an IDR), for an
@@ -94,6 +100,10 @@ func NewVideo(cfg VideoConfig) (*Encoder, error) {
 	if cfg.Tune != "" {
 		set["tune"] = cfg.Tune
 	}
+	if cfg.Adaptive {
+		delete(set, "nal-hrd")
+		set["x264-params"] = "filler=1"
+	}
 	for k, v := range set {
 		if v == "" {
 			continue
@@ -108,8 +118,23 @@ func NewVideo(cfg VideoConfig) (*Encoder, error) {
 		return nil, fmt.Errorf("open libx264 (%dx%d, %s, preset %s, profile %s): %w",
 			cfg.Width, cfg.Height, rate, cfg.Preset, cfg.Profile, err)
 	}
-	return &Encoder{kind: media.Video, cc: cc, pkt: astiav.AllocPacket(), tb: tb}, nil
+	return &Encoder{kind: media.Video, cc: cc, pkt: astiav.AllocPacket(), tb: tb, bitrate: cfg.BitrateBps}, nil
 }
+
+// SetBitrate changes the video bitrate from the next frame on, without
+// restarting the encoder or breaking its GOP (VideoConfig.Adaptive; with
+// nal-hrd x264 keeps the old rate and warns). Same goroutine as Encode.
+func (e *Encoder) SetBitrate(bps int64) {
+	if bps == e.bitrate || e.kind != media.Video {
+		return
+	}
+	e.bitrate = bps
+	// CBR as at the start: maxrate = bufsize = bitrate (bufsize in bits).
+	av.SetRateControl(e.cc, bps, bps, int(min(bps, 1<<31-1)))
+}
+
+// Bitrate is the video target bitrate now.
+func (e *Encoder) Bitrate() int64 { return e.bitrate }
 
 // NewAudio opens FFmpeg's native AAC-LC encoder.
 func NewAudio(cfg AudioConfig) (*Encoder, error) {

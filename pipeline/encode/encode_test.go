@@ -217,3 +217,55 @@ func TestForceKeyframe(t *testing.T) {
 	require.Equal(t, 0, keys[0])
 	require.Equal(t, []int{0, 25, 85}, keys, "x264 counts the next GOP from the forced keyframe")
 }
+
+// TestSetBitrateLive: an adaptive encoder told a lower rate mid-GOP codes
+// at that rate from then on, with the same keyframe grid and no restart.
+func TestSetBitrateLive(t *testing.T) {
+	enc, err := NewVideo(VideoConfig{
+		Width: 640, Height: 360, FrameRate: astiav.NewRational(30, 1), BitrateBps: 2_000_000,
+		KeyintS: 2, Preset: "veryfast", Profile: "high", Adaptive: true,
+	})
+	require.NoError(t, err)
+	defer enc.Close()
+	g, err := filters.NewGenerator("testsrc2=s=640x360:r=30,format=yuv420p", false)
+	require.NoError(t, err)
+	defer g.Close()
+	f := astiav.AllocFrame()
+	defer f.Free()
+
+	bytesPerSecond := make([]int, 10)
+	var keys []int
+	emit := func(p *media.Packet) {
+		frame := int((p.PTS - StartOffset + time.Millisecond) * 30 / time.Second)
+		bytesPerSecond[frame/30] += len(p.Data)
+		if p.Key {
+			keys = append(keys, frame)
+		}
+		p.Release()
+	}
+	for i := 0; i < 300; i++ {
+		if i == 135 { // mid-GOP
+			enc.SetBitrate(500_000)
+		}
+		f.Unref()
+		require.NoError(t, g.Pull(f))
+		f.SetPts(int64(i))
+		require.NoError(t, enc.Encode(f, emit))
+	}
+	require.NoError(t, enc.Encode(nil, emit))
+	require.Equal(t, int64(500_000), enc.Bitrate())
+	kbps := func(from, to int) float64 {
+		sum := 0
+		for _, b := range bytesPerSecond[from:to] {
+			sum += b
+		}
+		return float64(sum*8) / float64(to-from) / 1000
+	}
+	before, after := kbps(1, 4), kbps(6, 10)
+	t.Logf("before %.0f kb/s, after %.0f kb/s", before, after)
+	require.InDelta(t, 2000, before, 300, "filler keeps the rate constant")
+	require.InDelta(t, 500, after, 100)
+	require.Equal(t, []int{0, 60, 120, 180, 240}, keys, "the GOP grid is untouched")
+	br, maxr, buf := av.RateControl(enc.cc)
+	require.Equal(t, []int64{500_000, 500_000, 500_000}, []int64{br, maxr, int64(buf)})
+}
