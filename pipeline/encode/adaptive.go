@@ -60,7 +60,9 @@ func (a *Adaptive) Target() int64 {
 }
 
 // Reset goes back to Max (a new stream starts).
-func (a *Adaptive) Reset() { *a = Adaptive{Max: a.Max, Min: a.Min, Audio: a.Audio, Congested: a.Congested} }
+func (a *Adaptive) Reset() {
+	*a = Adaptive{Max: a.Max, Min: a.Min, Audio: a.Audio, Congested: a.Congested}
+}
 
 // Sample takes one sample of every live destination at program time now
 // and returns the target and whether it changed. With no live destination
