@@ -46,13 +46,106 @@ func (e *Engine) GoLive() error {
 		// refused as "already publishing".
 		return errors.New("still stopping the previous stream; try again in a moment")
 	}
-	if len(e.cfg.Destinations) == 0 {
+	if len(e.dests) == 0 {
 		return ErrNoDestinations
 	}
-	for _, d := range e.cfg.Destinations {
+	e.abrReset.Store(true) // a new stream starts at the preset's bitrate
+	for _, d := range e.dests {
 		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
 	}
 	e.publishOutputs()
+	return nil
+}
+
+// AddDestination adds an RTMP or RTMPS destination. While live it starts
+// at once, joining at a keyframe; otherwise the next GoLive pushes to it
+// too. name "" picks the next free outN. It returns the name used; its
+// errors (malformed URL, duplicate name) show the URL masked.
+func (e *Engine) AddDestination(name, url string) (string, error) {
+	if err := presets.CheckDestination(url); err != nil {
+		return "", err
+	}
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
+	if e.ended {
+		return "", ErrEnded
+	}
+	taken := func(n string) bool {
+		if n == stats.RecordingName {
+			return true
+		}
+		for _, d := range e.dests {
+			if d.Name == n {
+				return true
+			}
+		}
+		for _, o := range e.fixed {
+			if o.Name() == n {
+				return true
+			}
+		}
+		return false
+	}
+	if name == "" {
+		for i := len(e.dests) + len(e.fixed) + 1; ; i++ {
+			if name = fmt.Sprintf("out%d", i); !taken(name) {
+				break
+			}
+		}
+	} else if taken(name) {
+		return "", fmt.Errorf("a destination is already called %q", name)
+	}
+	ca := ""
+	if e.cfg.Preset != nil {
+		ca = e.cfg.Preset.Network.CAFile
+	}
+	d := Destination{Name: name, URL: url, QueueMs: presets.DefaultQueueMs, CAFile: ca}
+	e.dests = append(e.dests, d)
+	if len(e.live) > 0 || (!e.cfg.Interactive && len(e.fixed) > 0) {
+		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
+		e.publishOutputs()
+	}
+	e.cfg.Logf("%s: added %s", name, presets.MaskURL(url))
+	return name, nil
+}
+
+// RemoveDestination stops the named destination (what it holds is sent,
+// up to 5 s) and forgets it. Removing the last one while live ends the
+// stream.
+func (e *Engine) RemoveDestination(name string) error {
+	e.ctlMu.Lock()
+	found := false
+	for i, d := range e.dests {
+		if d.Name == name {
+			e.dests = append(e.dests[:i:i], e.dests[i+1:]...)
+			found = true
+			break
+		}
+	}
+	var gone *outputEntry
+	for i, l := range e.live {
+		if l.dest.Name == name {
+			gone = l
+			e.live = append(e.live[:i:i], e.live[i+1:]...)
+			break
+		}
+	}
+	if gone != nil {
+		e.publishOutputs()
+	}
+	e.ctlMu.Unlock()
+	if !found {
+		for _, o := range e.fixed {
+			if o.Name() == name {
+				return fmt.Errorf("%s was given on the command line and cannot be removed from a headless run", name)
+			}
+		}
+		return fmt.Errorf("no destination called %q", name)
+	}
+	if gone != nil {
+		e.stopEntries(gone)
+	}
+	e.cfg.Logf("%s: removed", name)
 	return nil
 }
 
@@ -197,8 +290,10 @@ func (e *Engine) Reconnect() error {
 
 // Destinations are the masked URLs GoLive pushes to.
 func (e *Engine) Destinations() []string {
+	e.ctlMu.Lock()
+	defer e.ctlMu.Unlock()
 	var out []string
-	for _, d := range e.cfg.Destinations {
+	for _, d := range e.dests {
 		out = append(out, presets.MaskURL(d.URL))
 	}
 	return out

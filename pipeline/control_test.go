@@ -320,3 +320,58 @@ func TestRecordAgainAfterIdle(t *testing.T) {
 		require.Empty(t, testpeer.DecodeErrors(t, path), path)
 	}
 }
+
+// Multistream from the console: a destination added while live joins at a
+// keyframe; one removed ends cleanly while the other goes on.
+func TestAddAndRemoveDestinationsWhileLive(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	var tap statsTap
+	e := openDemo(t, []Destination{{Name: "main", URL: ngx.URL("mainKey")}}, "", &tap)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	_, err := e.AddDestination("", "http://example.com/live/secretKey")
+	require.ErrorContains(t, err, "not supported")
+	require.NotContains(t, err.Error(), "secretKey")
+	name, err := e.AddDestination("", ngx.URL("idleKey"))
+	require.NoError(t, err)
+	require.Equal(t, "out2", name, "the next free outN")
+	require.NoError(t, e.RemoveDestination("out2"), "not live: just forgotten")
+
+	mainFrom := time.Now()
+	require.NoError(t, e.GoLive())
+	tap.waitOutput(t, "main", stats.StateLive, 5*time.Second)
+	time.Sleep(2 * time.Second)
+	backupFrom := time.Now()
+	name, err = e.AddDestination("backup", ngx.URL("backupKey"))
+	require.NoError(t, err)
+	require.Equal(t, "backup", name)
+	_, err = e.AddDestination("backup", ngx.URL("otherKey"))
+	require.ErrorContains(t, err, `already called "backup"`)
+	tap.waitOutput(t, "backup", stats.StateLive, 5*time.Second)
+	time.Sleep(3 * time.Second)
+	require.NoError(t, e.RemoveDestination("main"))
+	mainFor := time.Since(mainFrom).Seconds()
+	require.ErrorContains(t, e.RemoveDestination("main"), "no destination")
+	time.Sleep(2 * time.Second)
+	names := []string{}
+	for _, o := range tap.get().Outputs {
+		names = append(names, o.Name+":"+o.State)
+	}
+	require.Equal(t, []string{"backup:live"}, names)
+	require.True(t, e.Live())
+	require.Equal(t, []string{presets.MaskURL(ngx.URL("backupKey"))}, e.Destinations())
+	require.NoError(t, e.StopLive())
+	backupFor := time.Since(backupFrom).Seconds()
+
+	main := testpeer.FFprobe(t, ngx.WaitRecordingStable(t, "mainKey", 10*time.Second))
+	backup := testpeer.FFprobe(t, ngx.WaitRecordingStable(t, "backupKey", 10*time.Second))
+	t.Logf("main %.1f s, backup %.1f s (start %.2f)", main.Format.Duration, backup.Format.Duration, backup.Video.StartTime)
+	require.InDelta(t, mainFor, main.Format.Duration, 1, "main streamed until removed")
+	require.InDelta(t, backupFor, backup.Format.Duration, 1, "backup from its add to the stop")
+	require.Less(t, backup.Video.StartTime, 0.5, "the late joiner starts near zero, on a keyframe")
+	require.Empty(t, testpeer.DecodeErrors(t, ngx.Recording("backupKey")))
+}

@@ -111,6 +111,15 @@ type Engine struct {
 	previewOn atomic.Bool
 	// wantKey asks the loop for a keyframe (an output joined).
 	wantKey atomic.Bool
+	// target is the video bitrate the loop applies to the encoder; abr
+	// (nil unless the preset asks for adaptive bitrate) moves it, on the
+	// adapt goroutine; abrReset asks it to start again from the top.
+	target   atomic.Int64
+	abr      *encode.Adaptive
+	abrReset atomic.Bool
+	// dests are where going live pushes to (cfg.Destinations, plus and
+	// minus what AddDestination and RemoveDestination change); ctlMu.
+	dests []Destination
 
 	closeOnce sync.Once
 
@@ -132,7 +141,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	routeFFmpegLogs(cfg.Logf)
-	e := &Engine{cfg: cfg, clock: &source.Clock{}}
+	e := &Engine{cfg: cfg, clock: &source.Clock{}, dests: append([]Destination(nil), cfg.Destinations...)}
 	e.outCtx, e.abortOuts = context.WithCancel(context.Background())
 	empty := []*output.Output{}
 	e.outputs.Store(&empty)
@@ -150,6 +159,15 @@ func Open(cfg Config) (_ *Engine, err error) {
 		Width: f.Width, Height: f.Height, FrameRate: f.FrameRate,
 		BitrateBps: int64(p.Video.Bitrate), KeyintS: p.Video.KeyintS,
 		Preset: p.Video.Preset, Tune: p.Video.Tune, Profile: p.Video.Profile,
+		Adaptive: p.Network.AdaptiveBitrate,
+	}
+	e.target.Store(e.vcfg.BitrateBps)
+	if p.Network.AdaptiveBitrate {
+		e.abr = &encode.Adaptive{
+			Max: e.vcfg.BitrateBps, Min: min(int64(p.Network.MinBitrate), e.vcfg.BitrateBps),
+			Audio:     int64(p.Audio.Bitrate),
+			Congested: time.Duration(p.Network.DropBFramesMs) * time.Millisecond / 2,
+		}
 	}
 	e.acfg = encode.AudioConfig{SampleRate: f.SampleRate, Channels: f.Channels, BitrateBps: int64(p.Audio.Bitrate)}
 	if e.venc, err = encode.NewVideo(e.vcfg); err != nil {
@@ -334,6 +352,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	statsDone := make(chan struct{})
 	statsStop := make(chan struct{})
 	go e.statsLoop(statsStop, statsDone)
+	if e.abr != nil {
+		adaptDone := make(chan struct{})
+		defer func() { <-adaptDone }()
+		go e.adaptLoop(statsStop, adaptDone)
+	}
 
 	allFailed := e.watchOutputs()
 	runErr := e.loop(ctx, allFailed)
@@ -431,6 +454,9 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 		if fr.Kind == media.Video {
 			if e.wantKey.Swap(false) {
 				e.venc.ForceKeyframe()
+			}
+			if t := e.target.Load(); t != e.venc.Bitrate() {
+				e.venc.SetBitrate(t)
 			}
 			t0 := time.Now()
 			err = e.venc.Encode(fr.AV, push)
@@ -615,6 +641,7 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 			Width: f.Width, Height: f.Height, FramesEncoded: encoded,
 			FramesSkipped: e.framesSkipped.Load(), CorruptInput: e.src.CorruptPackets(),
 			FPS: round1(rate(frames, base.frames)), BitrateKbps: round1(rate(vbytes*8, base.videoByte*8) / 1000),
+			TargetKbps: float64(e.target.Load()) / 1000,
 		},
 		Audio: stats.Audio{SampleRate: f.SampleRate, Channels: f.Channels},
 	}
@@ -671,6 +698,62 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	prev.at, prev.frames, prev.encoded, prev.nanos, prev.videoByte = now, frames, encoded, nanos, vbytes
 	prev.audio, prev.master = sources, master
 	e.cfg.OnStats(s)
+}
+
+// adaptLoop runs adaptive bitrate: twice a second it samples every live
+// RTMP destination and moves the encoder's target.
+func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(encode.AdaptiveInterval)
+	defer t.Stop()
+	type seen struct{ bytes, dropped int64 }
+	last := map[*output.Output]seen{}
+	lastAt := time.Now()
+	var links []encode.LinkSample
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			if e.abrReset.Swap(false) {
+				e.abr.Reset()
+				e.target.Store(e.abr.Target())
+			}
+			dt := now.Sub(lastAt).Seconds()
+			lastAt = now
+			links = links[:0]
+			next := make(map[*output.Output]seen, len(last))
+			for _, o := range *e.outputs.Load() {
+				if o.Name() == stats.RecordingName {
+					continue // a disk is not a link
+				}
+				s := o.Snapshot()
+				next[o] = seen{s.BytesSent, s.FramesDropped}
+				prev, known := last[o]
+				if s.State != stats.StateLive || !known || dt <= 0 {
+					continue
+				}
+				links = append(links, encode.LinkSample{
+					Queue: time.Duration(s.QueueMs) * time.Millisecond,
+					Bps:   float64(s.BytesSent-prev.bytes) * 8 / dt,
+					Drops: s.FramesDropped - prev.dropped,
+				})
+			}
+			last = next
+			before := e.abr.Target()
+			clock, _ := e.clock.Now()
+			if bps, changed := e.abr.Sample(clock, links); changed {
+				e.target.Store(bps)
+				if bps < before {
+					e.cfg.Logf("adaptive bitrate: the link is congested; video %s → %s",
+						presets.Bitrate(before), presets.Bitrate(bps))
+				} else {
+					e.cfg.Logf("adaptive bitrate: the link keeps up; video %s → %s",
+						presets.Bitrate(before), presets.Bitrate(bps))
+				}
+			}
+		}
+	}
 }
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
