@@ -192,13 +192,17 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 	backoff := o.policy.BackoffFirst
 	tries, rejects := 0, 0
 	resync := false // a connection was lost or refused: what is queued is stale
+	connected := false
+	down := time.Now()
 	for {
 		tries++
 		err := o.sink.Open(ctx, h)
 		if err == nil {
+			connected = true
 			tries, rejects, backoff = 0, 0, o.policy.BackoffFirst
 			if o.everLive.Swap(true) {
-				o.reconnects.Add(1)
+				n := o.reconnects.Add(1)
+				o.logf("%s: live again after %.1fs (reconnect %d)", o.name, time.Since(down).Seconds(), n)
 			}
 			if resync {
 				// Resume at a fresh keyframe with sound from the same
@@ -230,6 +234,9 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		// Until the next connection, what the program makes cannot reach
 		// this destination: drop it rather than send it late.
 		o.queue.Pause()
+		if connected {
+			connected, down = false, time.Now()
+		}
 		resync = true
 		o.setError(err)
 		var perm *PermanentError
