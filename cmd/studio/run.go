@@ -168,7 +168,7 @@ func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "studio: "+format+"\n", args...)
 	}
-	status := &statusLine{w: stderr}
+	status := &statusLine{w: stderr, presetKbps: p.Video.Bitrate.Kbps()}
 	eng, err := pipeline.Open(pipeline.Config{
 		Preset: p, Input: input, Loop: ef.loop,
 		Destinations: dests, RecordPath: record,
@@ -398,7 +398,8 @@ func openStatsWriter(dest string, stdout io.Writer) (*statsWriter, func(), error
 
 // statusLine prints the one-line human status on stderr once a second.
 type statusLine struct {
-	w io.Writer
+	w          io.Writer
+	presetKbps float64 // the preset's video bitrate: adaptive bitrate shows when below it
 }
 
 func (l *statusLine) print(s stats.Stats) {
@@ -407,6 +408,9 @@ func (l *statusLine) print(s stats.Stats) {
 	fmt.Fprintf(&b, "studio: %s %dx%d %.1f fps %.0f kb/s", stats.Clock(up), s.Video.Width, s.Video.Height, s.Video.FPS, s.Video.BitrateKbps)
 	if s.Video.FramesSkipped > 0 {
 		fmt.Fprintf(&b, " skipped %d", s.Video.FramesSkipped)
+	}
+	if s.Video.TargetKbps > 0 && s.Video.TargetKbps < l.presetKbps {
+		fmt.Fprintf(&b, " (adaptive: target %.0fk)", s.Video.TargetKbps)
 	}
 	for _, o := range s.Outputs {
 		fmt.Fprintf(&b, " | %s %s %.0f kb/s q %d ms drop %d", o.Name, o.State, o.BitrateKbps, o.QueueMs, o.FramesDropped)
