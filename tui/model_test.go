@@ -26,6 +26,8 @@ type fakeController struct {
 	mu      sync.Mutex
 	calls   []string
 	liveErr error
+	addErr  error
+	added   int // destinations added so far: the next is out(2+added)
 	pic     *image.RGBA
 	levels  []stats.AudioSource
 	preview bool
@@ -57,6 +59,20 @@ func (f *fakeController) StopRecording() (string, int64, error) {
 	return "studio-2026-11-22_10-00-00.flv", 12_900_000, nil
 }
 func (f *fakeController) Reconnect() error { f.record("Reconnect"); return nil }
+func (f *fakeController) AddDestination(name, url string) (string, error) {
+	f.record("AddDestination " + url)
+	if f.addErr != nil {
+		return "", f.addErr
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.added++
+	return "out" + strconv.Itoa(1+f.added), nil
+}
+func (f *fakeController) RemoveDestination(name string) error {
+	f.record("RemoveDestination " + name)
+	return nil
+}
 func (f *fakeController) SwitchScene(i int) error {
 	f.record("SwitchScene " + string(rune('0'+i)))
 	return nil
@@ -287,7 +303,7 @@ func TestNoDestinationOffersRecording(t *testing.T) {
 	press(m, "s")
 	v := m.View()
 	require.Contains(t, v, "Record locally instead? (y/n)")
-	require.Contains(t, v, "--to rtmp://HOST/APP/KEY")
+	require.Contains(t, v, "press a to add one (rtmp://HOST/APP/KEY)")
 	press(m, "y")
 	require.Equal(t, []string{"StartRecording"}, f.Calls())
 	require.True(t, m.recording)

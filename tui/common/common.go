@@ -37,7 +37,7 @@ type Styles struct {
 	MeterRed, MeterEmpty          lipgloss.Style
 	MeterGreenDim, MeterYellowDim lipgloss.Style
 	MeterRedDim                   lipgloss.Style
-	Prompt                        lipgloss.Style
+	Prompt, Cursor                lipgloss.Style
 }
 
 // NewStyles builds the styles on renderer r.
@@ -68,6 +68,7 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		MeterRedDim:    st().Foreground(c("#7a2a28")),
 		MeterEmpty:     st().Foreground(c("#30343c")),
 		Prompt:         st().Background(c("#d4a017")).Foreground(c("#000000")).Bold(true),
+		Cursor:         st().Reverse(true),
 	}
 }
 
@@ -127,6 +128,12 @@ func Rows(lines []string, w, h int) []string {
 // Panel draws a titled panel: a rule line with the title, then body lines,
 // exactly w wide and h tall (h counts the rule).
 func (c *Context) Panel(title string, focused bool, w, h int, body []string) []string {
+	return c.PanelNote(title, "", focused, w, h, body)
+}
+
+// PanelNote is Panel with a note after the title, in the warning colour
+// (something the streamer should notice, such as adaptive bitrate acting).
+func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []string) []string {
 	if h <= 0 || w <= 0 {
 		return nil
 	}
@@ -135,6 +142,9 @@ func (c *Context) Panel(title string, focused bool, w, h int, body []string) []s
 		ts = c.Styles.TitleFocused
 	}
 	head := c.Styles.Rule.Render("─ ") + ts.Render(title) + " "
+	if note != "" {
+		head += c.Styles.Warn.Render(note) + " "
+	}
 	if rest := w - ansi.StringWidth(head); rest > 0 {
 		head += c.Styles.Rule.Render(strings.Repeat("─", rest))
 	}

@@ -41,7 +41,7 @@ func TestRowShowsEverythingAndFitsNarrow(t *testing.T) {
 	for _, want := range []string{"out1", "reconnecting", "rtmp://127.0.0.1:1935/live/****", "2480 kb/s", "▃▆█", "q 320ms", "drop 0 0.0%", "rc 2"} {
 		require.Contains(t, row, want)
 	}
-	lines := m.View(c, []Row{{Out: o}}, Recording{On: true, Path: "a.flv", Elapsed: "00:00:05", Bytes: 3 << 20}, 0, false, 80, 4)
+	lines := m.View(c, []Row{{Out: o}}, Recording{On: true, Path: "a.flv", Elapsed: "00:00:05", Bytes: 3 << 20}, "", 0, false, 80, 4)
 	require.Len(t, lines, 4)
 	for _, l := range lines {
 		require.Equal(t, 80, len([]rune(l)), l)
