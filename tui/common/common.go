@@ -128,12 +128,6 @@ func Rows(lines []string, w, h int) []string {
 // Panel draws a titled panel: a rule line with the title, then body lines,
 // exactly w wide and h tall (h counts the rule).
 func (c *Context) Panel(title string, focused bool, w, h int, body []string) []string {
-	return c.PanelNote(title, "", focused, w, h, body)
-}
-
-// PanelNote is Panel with a note after the title, in the warning colour
-// (something the streamer should notice, such as adaptive bitrate acting).
-func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []string) []string {
 	if h <= 0 || w <= 0 {
 		return nil
 	}
@@ -142,13 +136,19 @@ func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []s
 		ts = c.Styles.TitleFocused
 	}
 	head := c.Styles.Rule.Render("─ ") + ts.Render(title) + " "
-	if note != "" {
-		head += c.Styles.Warn.Render(note) + " "
-	}
 	if rest := w - ansi.StringWidth(head); rest > 0 {
 		head += c.Styles.Rule.Render(strings.Repeat("─", rest))
 	}
 	return append([]string{Fit(head, w)}, Block(body, w, h-1)...)
+}
+
+// PanelNote is Panel with a note after the title, in the warning colour
+// (something the streamer should notice, such as adaptive bitrate acting).
+func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []string) []string {
+	if note == "" {
+		return c.Panel(title, focused, w, h, body)
+	}
+	return c.Panel(title+" "+c.Styles.Rule.Render("·")+" "+c.Styles.Warn.Render(note), focused, w, h, body)
 }
 
 // SideBySide joins blocks of equal height left to right with gap spaces

@@ -62,3 +62,13 @@ func TestFormatBytes(t *testing.T) {
 	require.Equal(t, "12.3 MB", FormatBytes(12_900_000))
 	require.Equal(t, "1.50 GB", FormatBytes(3<<29))
 }
+
+func TestTitleNoteAndRemovingRow(t *testing.T) {
+	c := common.NewContext(termenv.TrueColor)
+	var m Model
+	rows := []Row{{Out: stats.Output{Name: "out2", URL: "rtmp://h/live/****", State: stats.StateLive}, Removing: true}}
+	lines := m.View(c, rows, Recording{}, "target 1800k of 2500k (adaptive)", 0, false, 80, 4)
+	require.Contains(t, lines[0], "38;2;229;192;64mtarget 1800k of 2500k (adaptive)", "the note in the warning colour")
+	require.Contains(t, lines[1], "removing")
+	require.NotContains(t, strings.Join(m.View(c, rows, Recording{}, "", 0, false, 80, 4), "\n"), "target")
+}

@@ -90,14 +90,14 @@ func (m *Model) View(c *common.Context, w int) string {
 	}
 	keys := "  " + st.Dim.Render("enter add • esc cancel")
 	v := Mask(m.input.Value())
-	lw, vw, kw := ansi.StringWidth(label)+1, ansi.StringWidth(v), ansi.StringWidth(keys)
+	lw, vw, kw := ansi.StringWidth(label), ansi.StringWidth(v), ansi.StringWidth(keys)
 	if lw+vw+1+kw > w {
 		keys, kw = "", 0
 	}
 	if room := w - lw - 1; vw > room && room > 1 {
 		v = ansi.TruncateLeft(v, vw-room+1, "…")
 	}
-	return common.Fit(label+" "+v+cur+keys, w)
+	return common.Fit(label+v+cur+keys, w)
 }
 
 // Mask shows a URL being typed without its secrets: presets.MaskURL (the
