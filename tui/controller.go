@@ -25,6 +25,14 @@ type Controller interface {
 	StopRecording() (string, int64, error)
 	// Reconnect retries waiting destinations now and restarts failed ones.
 	Reconnect() error
+	// AddDestination adds an RTMP or RTMPS destination. While live it starts
+	// at once (joining at a keyframe); otherwise the next GoLive pushes to it
+	// too. name "" picks the next free outN. It returns the name used; errors
+	// (malformed URL, duplicate name) are the user's and already masked.
+	AddDestination(name, url string) (string, error)
+	// RemoveDestination stops the named destination (what it holds is sent,
+	// up to 5 s) and forgets it.
+	RemoveDestination(name string) error
 	// SwitchScene puts scene i (0-based) on air.
 	SwitchScene(i int) error
 	// SetMute and SetGain act on a source by name, or on the master
@@ -48,6 +56,9 @@ type Options struct {
 	Scenes       []string      // scene names, in key order
 	Destinations []Destination // where going live pushes to
 	Preview      bool          // start with the preview on
+	// VideoKbps is the preset's video bitrate: an encoder target below it
+	// (stats.Video.TargetKbps) is adaptive bitrate acting, and is shown.
+	VideoKbps float64
 }
 
 // Destination is one place going live pushes to.

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/stretchr/testify/require"
 
 	"studio/pipeline/stats"
 )
@@ -17,10 +18,12 @@ import (
 // engine and compares the screen with testdata/TestViewGoldens/*.golden
 // (regenerate with: go test ./tui -run TestViewGoldens -update). The
 // goldens are drawn without colour so that a reviewer can read them; colour
-// rules have their own tests in the components.
+// rules have their own tests in the components. "add" is live with the
+// add-destination prompt open and a URL typed (its key must not show);
+// "adaptive" is live with adaptive bitrate holding the encoder down.
 func TestViewGoldens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
-		for _, state := range []string{"ready", "live", "reconnecting", "error"} {
+		for _, state := range []string{"ready", "live", "reconnecting", "error", "add", "adaptive"} {
 			t.Run(fmt.Sprintf("%s_%dx%d", state, size[0], size[1]), func(t *testing.T) {
 				m, _, clk := newTestModel(1)
 				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
@@ -39,6 +42,16 @@ func TestViewGoldens(t *testing.T) {
 				case "live":
 					tm.Send(liveStats(stats.StateLive, ""))
 					marker = "2650 kb/s"
+				case "add":
+					tm.Send(liveStats(stats.StateLive, ""))
+					tm.Type("a")
+					tm.Type("rtmp://live.example.com/app/sk_live_SECRET?bw=1")
+					marker = "app/****"
+				case "adaptive":
+					s := liveStats(stats.StateLive, "")
+					s.Video.TargetKbps = 1800
+					tm.Send(s)
+					marker = "(adaptive)"
 				case "reconnecting":
 					tm.Send(LogMsg{Time: clk.now(), Level: "warn", Text: "out1: connection lost: EOF; reconnecting"})
 					tm.Send(liveStats(stats.StateReconnecting, "connection refused by 127.0.0.1:1935 (is the RTMP server running on that port?)"))
@@ -53,12 +66,16 @@ func TestViewGoldens(t *testing.T) {
 				// Let the meters take a reading and the preview its picture.
 				time.Sleep(3 * TickInterval)
 				clk.add(time.Hour + 2*time.Minute + 3*time.Second)
-				tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")}) // an unbound key: one more redraw
+				if state != "add" { // the prompt would take it as text
+					tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("z")}) // an unbound key: one more redraw
+				}
 				if err := tm.Quit(); err != nil {
 					t.Fatal(err)
 				}
 				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-				golden.RequireEqual(t, []byte(fm.View()))
+				v := fm.View()
+				require.NotContains(t, v, "SECRET")
+				golden.RequireEqual(t, []byte(v))
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	Live, Record, Scene, Next, Prev, Up, Down, Left, Right, Enter key.Binding
 	Mute, GainUp, GainDown, Preview, Reconnect, Help, Quit        key.Binding
+	Add, Remove                                                   key.Binding
 	Yes, No                                                       key.Binding
 }
 
@@ -26,6 +27,8 @@ var DefaultKeys = KeyMap{
 	GainDown:  key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "gain -1 dB")),
 	Preview:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview")),
 	Reconnect: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "reconnect now")),
+	Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add destination")),
+	Remove:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove destination")),
 	Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 	Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
@@ -47,12 +50,21 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	}
 }
 
-// FullHelp is what ? shows.
+// OutputsHelp is the hint bar while the Outputs panel has the focus: what
+// acts on destinations.
+func (k KeyMap) OutputsHelp() []key.Binding {
+	return []key.Binding{
+		hint(k.Add, "add"), hint(k.Remove, "remove"), key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+		hint(k.Reconnect, "reconnect"), hint(k.Live, "live"), hint(k.Help, "help"), hint(k.Quit, "quit"),
+	}
+}
+
+// FullHelp is what ? shows: three columns, so that every key fits 80
+// columns.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Live, k.Record, k.Reconnect, k.Quit},
-		{k.Scene, k.Enter, k.Preview, k.Help},
-		{k.Mute, k.GainUp, k.GainDown},
+		{k.Live, k.Record, k.Reconnect, k.Scene, k.Enter, k.Preview, k.Help, k.Quit},
+		{k.Mute, k.GainUp, k.GainDown, k.Add, k.Remove},
 		{k.Next, k.Prev, k.Up, k.Down, k.Left, k.Right},
 	}
 }

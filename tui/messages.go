@@ -32,9 +32,11 @@ type tickMsg struct {
 
 // resultMsg is the outcome of a control call.
 type resultMsg struct {
-	action string // "live", "stop", "record", "stoprecord", "scene", "mute", "gain", "reconnect"
+	action string // "live", "stop", "record", "stoprecord", "scene", "mute", "gain", "reconnect", "add", "remove"
 	err    error
 	path   string
 	bytes  int64
+	name   string // the destination added or removed
+	url    string // its URL, masked
 	at     time.Time
 }

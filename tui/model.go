@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"studio/tui/components/mixer"
 	"studio/tui/components/outputs"
 	"studio/tui/components/preview"
+	"studio/tui/components/prompt"
 	"studio/tui/components/scenes"
 	"studio/tui/components/sources"
 )
@@ -81,9 +83,14 @@ type Model struct {
 	// the engine answered must build on the first.
 	faders  map[string]*stats.AudioSource
 	outputs outputs.Model
-	log     logpane.Model
-	lastErr string
-	errAt   time.Time
+	// targetNote is the Outputs panel's note while adaptive bitrate holds
+	// the encoder below the preset's bitrate, made once per snapshot.
+	targetNote string
+	// removing: destinations asked to stop, until the engine answers.
+	removing map[string]bool
+	log      logpane.Model
+	lastErr  string
+	errAt    time.Time
 
 	previewOn  bool
 	pic, spare *image.RGBA
@@ -96,9 +103,11 @@ type Model struct {
 	picPanel    []string
 	panelKey    panelKey
 
-	hints      string // the short help line, kept for its width
+	hints      string // the short help line, kept for its width and panel
 	hintsWidth int
+	hintsOut   bool // hints are the Outputs panel's
 
+	add     prompt.Model // "Add destination: ", open while typing
 	confirm *confirmation
 	quit    bool
 }
@@ -114,6 +123,8 @@ type panelKey struct {
 type confirmation struct {
 	prompt string
 	yes    tea.Cmd
+	// onYes, if set, runs on the event loop when the answer is yes.
+	onYes func()
 	// force: a second ctrl+c quits at once.
 	force bool
 }
@@ -129,8 +140,10 @@ func New(ctrl Controller, opts Options, profile termenv.Profile) *Model {
 	h.Styles.FullDesc = ctx.Styles.Dim
 	h.Styles.ShortSeparator = ctx.Styles.Rule
 	h.Styles.FullSeparator = ctx.Styles.Rule
+	// Destinations come and go (a, x): the list is the model's own.
+	opts.Destinations = slices.Clone(opts.Destinations)
 	return &Model{ctx: ctx, ctrl: ctrl, opts: opts, keys: DefaultKeys, help: h, now: time.Now,
-		previewOn: opts.Preview, focus: panelScenes}
+		previewOn: opts.Preview, focus: panelScenes, add: prompt.New("Add destination: ")}
 }
 
 // SetClock replaces the clock (tests use a fixed one).
@@ -198,6 +211,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.quit = true
 		return m, tea.Quit
 	case tea.KeyMsg:
+		if m.add.IsOpen() {
+			// Typing a URL: every key is text (or enter/esc), none a command.
+			return m, m.onPromptKey(msg)
+		}
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			// Keys typed faster than the terminal is read arrive as one
 			// message ("s2r"); each is a command of its own.
@@ -215,6 +232,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) onStats(s stats.Stats) {
 	prev := m.stats
 	m.stats, m.haveStats = s, true
+	if t := s.Video.TargetKbps; t > 0 && t < m.opts.VideoKbps {
+		m.targetNote = fmt.Sprintf("target %.0fk of %.0fk (adaptive)", t, m.opts.VideoKbps)
+	} else {
+		m.targetNote = ""
+	}
 	m.outputs.Observe(s)
 	m.streams, m.haveRec = m.streams[:0], false
 	for _, o := range s.Outputs {
@@ -294,6 +316,19 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		if r.err == nil {
 			m.addLog(r.at, logpane.Info, "reconnecting now")
 		}
+	case "add":
+		if r.err == nil {
+			m.opts.Destinations = append(m.opts.Destinations, Destination{Name: r.name, URL: r.url})
+			m.addLog(r.at, logpane.Info, r.name+": added "+r.url)
+		}
+	case "remove":
+		delete(m.removing, r.name)
+		if r.err == nil {
+			m.opts.Destinations = slices.DeleteFunc(m.opts.Destinations, func(d Destination) bool { return d.Name == r.name })
+			m.outputs.Forget(r.name)
+			m.outSel = clamp(m.outSel, 0, len(m.opts.Destinations)-1)
+			m.addLog(r.at, logpane.Info, r.name+": removed")
+		}
 	}
 	return nil
 }
@@ -301,6 +336,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 var resultVerb = map[string]string{
 	"live": "go live", "stop": "stop streaming", "record": "record", "stoprecord": "stop recording",
 	"scene": "switch scene", "mute": "mute", "gain": "gain", "reconnect": "reconnect",
+	"add": "add destination", "remove": "remove destination",
 }
 
 func (m *Model) destList() string {
@@ -327,6 +363,9 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		switch {
 		case key.Matches(k, m.keys.Yes):
 			m.confirm = nil
+			if c.onYes != nil {
+				c.onYes()
+			}
 			return c.yes
 		case k.String() == "ctrl+c" && c.force:
 			m.quit = true
@@ -392,8 +431,59 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		return m.call("reconnect", func(*resultMsg) error { return m.ctrl.Reconnect() })
+	case key.Matches(k, m.keys.Add):
+		if m.engineDone {
+			m.addLog(m.now(), logpane.Warn, "the program has stopped; restart studio to add a destination")
+			return nil
+		}
+		m.add.Open()
+	case key.Matches(k, m.keys.Remove):
+		m.askRemove()
 	}
 	return nil
+}
+
+// onPromptKey edits the URL being typed; enter adds it.
+func (m *Model) onPromptKey(k tea.KeyMsg) tea.Cmd {
+	url, done := m.add.Update(k)
+	if !done || url == "" {
+		return nil
+	}
+	ctrl, masked := m.ctrl, prompt.Mask(url)
+	return m.call("add", func(r *resultMsg) (err error) {
+		r.url = masked
+		r.name, err = ctrl.AddDestination("", url)
+		return err
+	})
+}
+
+// askRemove asks before removing the destination selected in the Outputs
+// panel.
+func (m *Model) askRemove() {
+	switch {
+	case m.focus != panelOutputs:
+		m.addLog(m.now(), logpane.Info, "x removes the destination selected in Outputs: tab to it, then x")
+		return
+	case len(m.opts.Destinations) == 0:
+		m.addLog(m.now(), logpane.Warn, "no destination to remove (a adds one)")
+		return
+	}
+	d := m.opts.Destinations[clamp(m.outSel, 0, len(m.opts.Destinations)-1)]
+	if m.removing[d.Name] {
+		return
+	}
+	name, ctrl := d.Name, m.ctrl
+	m.confirm = &confirmation{prompt: "Remove " + name + " (" + d.URL + ")? (y/n)",
+		onYes: func() {
+			if m.removing == nil {
+				m.removing = map[string]bool{}
+			}
+			m.removing[name] = true
+		},
+		yes: m.call("remove", func(r *resultMsg) error {
+			r.name = name
+			return ctrl.RemoveDestination(name)
+		})}
 }
 
 // quitMsg asks the console to end; the command line then stops the engine
@@ -417,7 +507,7 @@ func (m *Model) toggleLive() tea.Cmd {
 	case m.goingLive:
 		return nil
 	case len(m.opts.Destinations) == 0:
-		m.addLog(m.now(), logpane.Warn, "no destination: start studio with --to rtmp://HOST/APP/KEY, or add outputs: to the preset")
+		m.addLog(m.now(), logpane.Warn, "no destination: press a to add rtmp://HOST/APP/KEY (or start studio with --to URL, or add outputs: to the preset)")
 		if m.recording {
 			return nil
 		}
@@ -600,14 +690,22 @@ func (m *Model) View() string {
 }
 
 func (m *Model) hintBar(w int) string {
+	if m.add.IsOpen() {
+		return m.add.View(m.ctx, w)
+	}
 	if m.confirm != nil {
 		return common.Fit(m.ctx.Styles.Prompt.Render(" "+m.confirm.prompt+" "), w)
 	}
 	if m.showHelp {
 		return common.Fit(m.ctx.Styles.Dim.Render(" ? or esc closes help"), w)
 	}
-	if m.hints == "" || m.hintsWidth != w {
-		m.hints, m.hintsWidth = common.Fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), w), w
+	out := m.focus == panelOutputs
+	if m.hints == "" || m.hintsWidth != w || m.hintsOut != out {
+		keys := m.keys.ShortHelp()
+		if out {
+			keys = m.keys.OutputsHelp()
+		}
+		m.hints, m.hintsWidth, m.hintsOut = common.Fit(" "+m.help.ShortHelpView(keys), w), w, out
 	}
 	return m.hints
 }
@@ -716,7 +814,7 @@ func (m *Model) previewPanel(w, h int) []string {
 func (m *Model) outputRows() []outputs.Row {
 	rows := m.rowsBuf[:0]
 	for _, d := range m.opts.Destinations {
-		r := outputs.Row{Out: stats.Output{Name: d.Name, URL: d.URL}, Idle: !m.live}
+		r := outputs.Row{Out: stats.Output{Name: d.Name, URL: d.URL}, Idle: !m.live, Removing: m.removing[d.Name]}
 		if m.live {
 			r.Out.State = stats.StateConnecting
 			for _, o := range m.streams {
@@ -740,7 +838,7 @@ func (m *Model) outputsPanel(rows []outputs.Row, w, h int) []string {
 			rec.Bytes, rec.State = m.recOut.BytesSent, m.recOut.State
 		}
 	}
-	return m.outputs.View(m.ctx, rows, rec, m.outSel, m.focus == panelOutputs, w, h)
+	return m.outputs.View(m.ctx, rows, rec, m.targetNote, m.outSel, m.focus == panelOutputs, w, h)
 }
 
 // Focus names the focused panel by its title (tests use it).

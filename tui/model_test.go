@@ -26,6 +26,8 @@ type fakeController struct {
 	mu      sync.Mutex
 	calls   []string
 	liveErr error
+	addErr  error
+	added   int // destinations added so far: the next is out(2+added)
 	pic     *image.RGBA
 	levels  []stats.AudioSource
 	preview bool
@@ -57,6 +59,20 @@ func (f *fakeController) StopRecording() (string, int64, error) {
 	return "studio-2026-11-22_10-00-00.flv", 12_900_000, nil
 }
 func (f *fakeController) Reconnect() error { f.record("Reconnect"); return nil }
+func (f *fakeController) AddDestination(name, url string) (string, error) {
+	f.record("AddDestination " + url)
+	if f.addErr != nil {
+		return "", f.addErr
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.added++
+	return "out" + strconv.Itoa(1+f.added), nil
+}
+func (f *fakeController) RemoveDestination(name string) error {
+	f.record("RemoveDestination " + name)
+	return nil
+}
 func (f *fakeController) SwitchScene(i int) error {
 	f.record("SwitchScene " + string(rune('0'+i)))
 	return nil
@@ -131,7 +147,7 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func newTestModel(dests int) (*Model, *fakeController, *fixedClock) {
 	f := &fakeController{pic: colourBars(), levels: testLevels}
-	opts := Options{Preset: "demo", Scenes: []string{"Live", "Bars", "BRB"}, Preview: true}
+	opts := Options{Preset: "demo", Scenes: []string{"Live", "Bars", "BRB"}, Preview: true, VideoKbps: 2500}
 	for i := 0; i < dests; i++ {
 		opts.Destinations = append(opts.Destinations, Destination{Name: "out" + string(rune('1'+i)), URL: "rtmp://127.0.0.1:1935/live/****"})
 	}
@@ -189,6 +205,8 @@ func press(m *Model, keys ...string) {
 			msg = tea.KeyMsg{Type: tea.KeyEnter}
 		case "esc":
 			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		case "backspace":
+			msg = tea.KeyMsg{Type: tea.KeyBackspace}
 		case "ctrl+c":
 			msg = tea.KeyMsg{Type: tea.KeyCtrlC}
 		default:
@@ -287,7 +305,7 @@ func TestNoDestinationOffersRecording(t *testing.T) {
 	press(m, "s")
 	v := m.View()
 	require.Contains(t, v, "Record locally instead? (y/n)")
-	require.Contains(t, v, "--to rtmp://HOST/APP/KEY")
+	require.Contains(t, v, "press a to add one (rtmp://HOST/APP/KEY)")
 	press(m, "y")
 	require.Equal(t, []string{"StartRecording"}, f.Calls())
 	require.True(t, m.recording)
@@ -348,10 +366,12 @@ func TestHelpShowsEveryKey(t *testing.T) {
 	run(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	press(m, "?")
 	v := m.View()
-	for _, k := range []string{"s", "r", "1-9", "tab", "m", "+", "-", "p", "c", "?", "q", "enter"} {
+	for _, k := range []string{"s", "r", "1-9", "tab", "m", "+", "-", "p", "c", "?", "q", "enter", "a", "x", "shift+tab"} {
 		require.Contains(t, v, k+" ")
 	}
 	require.Contains(t, v, "reconnect now")
+	require.Contains(t, v, "add destination")
+	require.Contains(t, v, "remove destination")
 	press(m, "?")
 	require.Contains(t, m.View(), "Outputs")
 }
@@ -490,4 +510,161 @@ func TestPreviewTitleFollowsStats(t *testing.T) {
 	s.Video.FPS = 25
 	run(m, s)
 	require.Contains(t, m.View(), "Program 1280x720 25 fps", "the same picture under a new title")
+}
+
+func hintLine(m *Model) string { l := strings.Split(m.View(), "\n"); return l[len(l)-1] }
+
+// a opens the prompt; the URL shows masked while typed; enter adds the
+// whole URL; while typing no key is a command.
+func TestAddDestinationPrompt(t *testing.T) {
+	const url = "rtmp://live.example.com/app/live_123_SECRET?bw=1"
+	m, f, _ := newTestModel(1)
+	press(m, "s")
+	run(m, liveStats(stats.StateLive, ""))
+	press(m, "a")
+	require.Contains(t, hintLine(m), "Add destination: ")
+	for _, r := range url {
+		press(m, string(r))
+		require.NotContains(t, m.View(), "SECRET")
+		require.NotContains(t, m.View(), "SEC")
+	}
+	require.Contains(t, hintLine(m), "Add destination: rtmp://live.example.com/app/****_")
+
+	// Command keys are text now: nothing goes to the engine, nothing quits,
+	// the focus stays.
+	press(m, "q", "s", "r", "2", "m", "c", "p", "x", "?", "tab")
+	run(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s2r")}) // typed fast: text too
+	require.Equal(t, []string{"GoLive"}, f.Calls())
+	require.False(t, m.Quitting())
+	require.False(t, m.showHelp)
+	require.Equal(t, "Scenes", m.Focus())
+	for range "qsr2mcpx?s2r" { // tab typed nothing
+		press(m, "backspace")
+	}
+
+	press(m, "enter")
+	require.Equal(t, []string{"GoLive", "AddDestination " + url}, f.Calls(), "the engine gets the URL unmasked")
+	v := m.View()
+	require.NotContains(t, v, "SECRET")
+	require.NotContains(t, hintLine(m), "Add destination")
+	require.Contains(t, v, "10:00:00 out2: added rtmp://live.example.com/app/****")
+	require.Regexp(t, `out2 +connecting +rtmp://live`, v, "joins while live")
+
+	// Esc cancels; the next prompt opens empty.
+	press(m, "a", "r", "t", "esc")
+	require.NotContains(t, hintLine(m), "Add destination")
+	press(m, "a")
+	require.Contains(t, hintLine(m), "Add destination: _")
+	press(m, "enter") // nothing typed: nothing added
+	require.Len(t, f.Calls(), 2)
+	press(m, "r")
+	require.Equal(t, "StartRecording", f.Calls()[2], "keys act again")
+}
+
+func TestAddDestinationErrorAndIdle(t *testing.T) {
+	m, f, _ := newTestModel(0)
+	f.addErr = errors.New("rtmp://h/****: malformed URL: no stream key")
+	press(m, "a")
+	for _, r := range "rtmp://h/KEY" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	v := m.View()
+	require.Contains(t, strings.Split(v, "\n")[0], "add destination: rtmp://h/****: malform", "the header shows it")
+	require.Contains(t, v, "10:00:00 add destination: rtmp://h/****: malformed URL")
+	require.Contains(t, v, "no destination: press a", "nothing added")
+
+	f.addErr = nil
+	press(m, "a")
+	run(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("rtmp://h/app/KEY"), Paste: true})
+	press(m, "enter")
+	require.Regexp(t, `out2 +ready +rtmp://h/app/\*\*\*\*`, m.View(), "not live: it waits for s")
+	press(m, "s")
+	require.Equal(t, []string{"AddDestination rtmp://h/KEY", "AddDestination rtmp://h/app/KEY", "GoLive"}, f.Calls())
+}
+
+// a and x do nothing while another question is open.
+func TestAddRemoveWaitForOtherPrompts(t *testing.T) {
+	m, f, _ := newTestModel(1)
+	press(m, "s", "s")
+	require.Contains(t, hintLine(m), "Stop streaming? (y/n)")
+	press(m, "a", "x")
+	require.Contains(t, hintLine(m), "Stop streaming? (y/n)")
+	press(m, "n", "?", "a")
+	require.NotContains(t, hintLine(m), "Add destination")
+	require.Equal(t, []string{"GoLive"}, f.Calls())
+}
+
+// x asks about the destination selected in the Outputs panel; y removes
+// it, n keeps it.
+func TestRemoveDestinationConfirm(t *testing.T) {
+	m, f, _ := newTestModel(2)
+	press(m, "s")
+	run(m, liveStats(stats.StateLive, ""))
+	press(m, "x")
+	require.NotContains(t, hintLine(m), "Remove", "x acts only in the Outputs panel")
+	require.Contains(t, m.View(), "x removes the destination selected in Outputs")
+
+	press(m, "tab", "tab", "tab")
+	require.Equal(t, "Outputs", m.Focus())
+	require.Contains(t, hintLine(m), "a add • x remove")
+	press(m, "down", "down") // past the last: stays on out2
+	press(m, "x")
+	require.Contains(t, hintLine(m), "Remove out2 (rtmp://127.0.0.1:1935/live/****)? (y/n)")
+	press(m, "n")
+	require.NotContains(t, hintLine(m), "Remove")
+	require.Equal(t, []string{"GoLive"}, f.Calls())
+
+	// y: the row says so until the engine answers (it drains up to 5 s).
+	press(m, "x")
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
+	require.Regexp(t, `out2 +removing`, m.View())
+	press(m, "x") // already going
+	require.NotContains(t, hintLine(m), "Remove")
+	for _, msg := range runCmd(cmd) {
+		run(m, msg)
+	}
+	require.Equal(t, []string{"GoLive", "RemoveDestination out2"}, f.Calls())
+	v := m.View()
+	require.NotRegexp(t, `out2 +(live|connecting|removing)`, v)
+	require.Contains(t, v, "10:00:00 out2: removed")
+	require.Regexp(t, `out1 +live`, v)
+
+	// The selection follows: x now asks about out1.
+	press(m, "x")
+	require.Contains(t, hintLine(m), "Remove out1 (")
+	press(m, "y")
+	require.Contains(t, m.View(), "no destination: press a")
+	press(m, "x")
+	require.Contains(t, m.View(), "no destination to remove")
+	require.Equal(t, []string{"GoLive", "RemoveDestination out2", "RemoveDestination out1"}, f.Calls())
+}
+
+// The Outputs panel notes the encoder's target while adaptive bitrate
+// holds it below the preset's bitrate.
+func TestAdaptiveTargetShown(t *testing.T) {
+	m, _, _ := newTestModel(1)
+	press(m, "s")
+	for _, tc := range []struct {
+		target float64
+		note   string
+	}{
+		{0, ""}, {2500, ""}, {1800, "─ Outputs · target 1800k of 2500k (adaptive) ─"}, {900, "target 900k of 2500k"}, {2500, ""},
+	} {
+		s := liveStats(stats.StateLive, "")
+		s.Video.TargetKbps = tc.target
+		run(m, s)
+		v := m.View()
+		if tc.note == "" {
+			require.NotContains(t, v, "target", tc.target)
+			require.Contains(t, v, "─ Outputs ─")
+		} else {
+			require.Contains(t, v, tc.note)
+		}
+	}
+	m.opts.VideoKbps = 0 // preset bitrate unknown: nothing to compare with
+	s := liveStats(stats.StateLive, "")
+	s.Video.TargetKbps = 1800
+	run(m, s)
+	require.NotContains(t, m.View(), "target")
 }

@@ -102,11 +102,11 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close()
 
-	opts := tui.Options{Preset: p.Name, Scenes: eng.Scenes(), Preview: *preview}
+	opts := tui.Options{Preset: p.Name, Scenes: eng.Scenes(), Preview: *preview, VideoKbps: p.Video.Bitrate.Kbps()}
 	for _, d := range dests {
 		opts.Destinations = append(opts.Destinations, tui.Destination{Name: d.Name, URL: presets.MaskURL(d.URL)})
 	}
-	model := tui.New(eng, opts, termenv.NewOutput(os.Stdout).EnvColorProfile())
+	model := tui.New(consoleController(eng), opts, termenv.NewOutput(os.Stdout).EnvColorProfile())
 	prog := tea.NewProgram(model, tea.WithAltScreen(), tea.WithFPS(10))
 
 	ctx, cancel := context.WithCancel(context.Background())

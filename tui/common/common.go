@@ -37,7 +37,7 @@ type Styles struct {
 	MeterRed, MeterEmpty          lipgloss.Style
 	MeterGreenDim, MeterYellowDim lipgloss.Style
 	MeterRedDim                   lipgloss.Style
-	Prompt                        lipgloss.Style
+	Prompt, Cursor                lipgloss.Style
 }
 
 // NewStyles builds the styles on renderer r.
@@ -68,6 +68,7 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		MeterRedDim:    st().Foreground(c("#7a2a28")),
 		MeterEmpty:     st().Foreground(c("#30343c")),
 		Prompt:         st().Background(c("#d4a017")).Foreground(c("#000000")).Bold(true),
+		Cursor:         st().Reverse(true),
 	}
 }
 
@@ -139,6 +140,15 @@ func (c *Context) Panel(title string, focused bool, w, h int, body []string) []s
 		head += c.Styles.Rule.Render(strings.Repeat("─", rest))
 	}
 	return append([]string{Fit(head, w)}, Block(body, w, h-1)...)
+}
+
+// PanelNote is Panel with a note after the title, in the warning colour
+// (something the streamer should notice, such as adaptive bitrate acting).
+func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []string) []string {
+	if note == "" {
+		return c.Panel(title, focused, w, h, body)
+	}
+	return c.Panel(title+" "+c.Styles.Rule.Render("·")+" "+c.Styles.Warn.Render(note), focused, w, h, body)
 }
 
 // SideBySide joins blocks of equal height left to right with gap spaces

@@ -44,8 +44,9 @@ func (m *Model) Forget(name string) { delete(m.history, name) }
 
 // Row is what one line shows.
 type Row struct {
-	Out  stats.Output
-	Idle bool // configured but not started
+	Out      stats.Output
+	Idle     bool // configured but not started
+	Removing bool // asked to stop; sending what it holds
 }
 
 // Recording describes the recording line.
@@ -57,17 +58,18 @@ type Recording struct {
 	State   string
 }
 
-// View draws the rows and the recording line.
-func (m *Model) View(c *common.Context, rows []Row, rec Recording, selected int, focused bool, w, h int) []string {
+// View draws the rows and the recording line, with note (if any) after the
+// panel's title.
+func (m *Model) View(c *common.Context, rows []Row, rec Recording, note string, selected int, focused bool, w, h int) []string {
 	var lines []string
 	for i, r := range rows {
 		lines = append(lines, m.row(c, r, i == selected && focused, w))
 	}
 	if len(rows) == 0 {
-		lines = append(lines, "  "+c.Styles.Dim.Render("no destination: start studio with --to rtmp://HOST/APP/KEY, or add outputs: to the preset"))
+		lines = append(lines, "  "+c.Styles.Dim.Render("no destination: press a to add one (rtmp://HOST/APP/KEY)"))
 	}
 	lines = append(lines, recordingRow(c, rec))
-	return c.Panel("Outputs", focused, w, h, lines)
+	return c.PanelNote("Outputs", note, focused, w, h, lines)
 }
 
 func (m *Model) row(c *common.Context, r Row, selected bool, w int) string {
@@ -80,6 +82,8 @@ func (m *Model) row(c *common.Context, r Row, selected bool, w int) string {
 	state := o.State
 	stateStyle := st.Dim
 	switch {
+	case r.Removing:
+		state = "removing"
 	case r.Idle:
 		state = "ready"
 	case o.State == stats.StateLive:

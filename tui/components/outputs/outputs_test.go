@@ -41,7 +41,7 @@ func TestRowShowsEverythingAndFitsNarrow(t *testing.T) {
 	for _, want := range []string{"out1", "reconnecting", "rtmp://127.0.0.1:1935/live/****", "2480 kb/s", "▃▆█", "q 320ms", "drop 0 0.0%", "rc 2"} {
 		require.Contains(t, row, want)
 	}
-	lines := m.View(c, []Row{{Out: o}}, Recording{On: true, Path: "a.flv", Elapsed: "00:00:05", Bytes: 3 << 20}, 0, false, 80, 4)
+	lines := m.View(c, []Row{{Out: o}}, Recording{On: true, Path: "a.flv", Elapsed: "00:00:05", Bytes: 3 << 20}, "", 0, false, 80, 4)
 	require.Len(t, lines, 4)
 	for _, l := range lines {
 		require.Equal(t, 80, len([]rune(l)), l)
@@ -61,4 +61,14 @@ func TestFormatBytes(t *testing.T) {
 	require.Equal(t, "2 kB", FormatBytes(2048))
 	require.Equal(t, "12.3 MB", FormatBytes(12_900_000))
 	require.Equal(t, "1.50 GB", FormatBytes(3<<29))
+}
+
+func TestTitleNoteAndRemovingRow(t *testing.T) {
+	c := common.NewContext(termenv.TrueColor)
+	var m Model
+	rows := []Row{{Out: stats.Output{Name: "out2", URL: "rtmp://h/live/****", State: stats.StateLive}, Removing: true}}
+	lines := m.View(c, rows, Recording{}, "target 1800k of 2500k (adaptive)", 0, false, 80, 4)
+	require.Contains(t, lines[0], "38;2;229;192;64mtarget 1800k of 2500k (adaptive)", "the note in the warning colour")
+	require.Contains(t, lines[1], "removing")
+	require.NotContains(t, strings.Join(m.View(c, rows, Recording{}, "", 0, false, 80, 4), "\n"), "target")
 }
