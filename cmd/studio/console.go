@@ -106,7 +106,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	for _, d := range dests {
 		opts.Destinations = append(opts.Destinations, tui.Destination{Name: d.Name, URL: presets.MaskURL(d.URL)})
 	}
-	model := tui.New(consoleController(eng), opts, termenv.NewOutput(os.Stdout).EnvColorProfile())
+	model := tui.New(eng, opts, termenv.NewOutput(os.Stdout).EnvColorProfile())
 	prog := tea.NewProgram(model, tea.WithAltScreen(), tea.WithFPS(10))
 
 	ctx, cancel := context.WithCancel(context.Background())
