@@ -199,6 +199,32 @@ func TestConsoleInTmux(t *testing.T) {
 	require.Greater(t, size2, size1, "nginx recording stopped growing while LIVE")
 	c.capture() // the screen after 2 s live also gets the key check
 
+	// 3b. Multistream: add a second destination while live (the typed URL
+	// is never shown with its key), see it live and on the server, then
+	// remove it from the Outputs panel; out1 goes on.
+	const key2 = "secondKEY9z"
+	c.keys("a")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "Add destination: ") }, 5*time.Second, "the add prompt")
+	c.keys("-l", ngx.URL(key2))
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "Add destination: "+maskedURL) }, 5*time.Second, "the typed URL, masked")
+	c.keys("Enter")
+	c.waitScreen(func(s string) bool {
+		out2 := strings.Fields(row(s, "out2"))
+		return len(out2) > 1 && out2[1] == "live" && strings.Contains(s, "out2: added "+maskedURL)
+	}, 20*time.Second, "out2 added and live")
+	rec2 := ngx.Recording(key2)
+	require.Eventually(t, func() bool { return fileSize(rec2) > 0 }, 5*time.Second, 100*time.Millisecond, "nginx has nothing of out2")
+	c.keys("Tab", "Tab", "Tab")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "x remove") }, 5*time.Second, "the Outputs panel focused")
+	c.keys("Down", "x")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "Remove out2 ("+maskedURL+")? (y/n)") }, 5*time.Second, "remove confirmation")
+	c.keys("y")
+	c.waitScreen(func(s string) bool {
+		out1 := strings.Fields(row(s, "out1"))
+		return row(s, "out2") == "" && strings.Contains(s, "out2: removed") && len(out1) > 1 && out1[1] == "live"
+	}, 15*time.Second, "out2 gone, out1 still live")
+	require.Contains(t, ngx.ErrorLog(), "deleteStream")
+
 	// 4. Scene switch and help overlay.
 	c.keys("2")
 	c.waitScreen(func(s string) bool { return strings.Contains(header(s), "scene Bars") }, 5*time.Second, `"scene Bars" in the header`)
@@ -248,6 +274,7 @@ func TestConsoleInTmux(t *testing.T) {
 	require.Contains(t, strings.Join(c.captures, "\n"), maskedURL)
 	for i, s := range c.captures {
 		require.NotContains(t, s, key, "stream key on screen (capture %d of %d):\n%s", i+1, len(c.captures), s)
+		require.NotContains(t, s, key2, "second stream key on screen (capture %d of %d):\n%s", i+1, len(c.captures), s)
 	}
 
 	// 8. What nginx got: a clean stream that starts near zero although it
