@@ -71,7 +71,7 @@ type Recording struct {
 	opened bool
 
 	cur, prev partSink
-	parts     int
+	parts     atomic.Int32
 	// partStart is the program time (PTS) of the current part's first
 	// picture; started says there was one.
 	partStart time.Duration
@@ -110,7 +110,7 @@ var _ shifter = (*Recording)(nil)
 func (r *Recording) Path() string { return *r.curPath.Load() }
 
 // Parts is how many files were started.
-func (r *Recording) Parts() int { return r.parts }
+func (r *Recording) Parts() int { return int(r.parts.Load()) }
 
 // Open implements Sink: it creates the first file.
 func (r *Recording) Open(_ context.Context, h media.StreamHeader) error {
@@ -142,7 +142,7 @@ func (r *Recording) openPart(path string) (partSink, error) {
 		_ = s.Close()
 		return nil, err
 	}
-	r.parts++
+	r.parts.Add(1)
 	r.curPath.Store(&path)
 	return s, nil
 }
@@ -150,7 +150,7 @@ func (r *Recording) openPart(path string) (partSink, error) {
 // setShift moves the first part's timestamps (an output that joins a
 // running program, see Output.JoinAt); later parts set their own.
 func (r *Recording) setShift(d time.Duration) {
-	if r.cur != nil && r.parts == 1 {
+	if r.cur != nil && r.Parts() == 1 {
 		r.cur.setShift(d)
 	}
 }
@@ -199,7 +199,7 @@ func (r *Recording) startPart(key *media.Packet) error {
 			return err
 		}
 	}
-	next, err := r.openPart(PartPath(r.path, r.parts+1))
+	next, err := r.openPart(PartPath(r.path, r.Parts()+1))
 	if err != nil {
 		return err
 	}
