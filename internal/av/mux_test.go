@@ -50,10 +50,11 @@ func TestPacketFillReusesItsBuffer(t *testing.T) {
 	require.EqualValues(t, 42, p.Pts())
 	require.Equal(t, 1, p.StreamIndex())
 
-	// Far bigger: a new buffer.
+	// Far bigger: a new buffer (malloc may hand back the same address, so
+	// only the contents say it worked).
 	require.NoError(t, PacketFill(p, bytes.Repeat([]byte{5}, 100000)))
-	require.NotEqual(t, first, payloadAddr(p))
 	require.Equal(t, bytes.Repeat([]byte{5}, 100000), PacketData(p))
+	require.Equal(t, make([]byte, paddingSize), padding(p))
 
 	// Empty payload.
 	require.NoError(t, PacketFill(p, nil))
