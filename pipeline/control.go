@@ -215,7 +215,7 @@ func (e *Engine) StartRecording() (string, error) {
 	if e.recording != nil {
 		return "", errors.New("already recording")
 	}
-	path := freshRecordingPath(e.cfg.RecordPath, time.Now())
+	path := freshRecordingPath(e.recordingName(time.Now()), time.Now())
 	if dir := filepath.Dir(path); dir != "." {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return "", fmt.Errorf("cannot record to %s: folder %s does not exist", path, dir)
@@ -234,7 +234,7 @@ func freshRecordingPath(want string, now time.Time) string {
 	}
 	path := want
 	for i := 2; ; i++ {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if !recordingExists(path) {
 			return path
 		}
 		ext := filepath.Ext(want)

@@ -44,7 +44,8 @@ type Config struct {
 	// Input overrides the preset's source: "testsrc", a path or a URL.
 	Input string
 	Loop  bool
-	// Destinations are RTMP targets; RecordPath adds a local FLV recording.
+	// Destinations are RTMP targets; RecordPath adds a local recording
+	// (FLV, or MKV per Preset.Record or a .mkv name; maybe split in parts).
 	Destinations []Destination
 	RecordPath   string
 	// Duration stops cleanly after this much program time (0: until the input ends or ctx is done).
@@ -225,7 +226,9 @@ func (e *Engine) newRTMP(d Destination) *output.Output {
 }
 
 func (e *Engine) newRecorder(path string) *output.Output {
-	rec := &output.Recorder{Path: path}
+	r := e.cfg.Preset.Record
+	rec := output.NewRecording(path, output.RecordOptions{
+		Format: r.Format, SplitSize: int64(r.SplitSize), SplitTime: time.Duration(r.SplitTime)})
 	// A recording is never reopened: that would truncate what it holds.
 	once := output.Policy{FirstTries: 1, RejectTries: 1}
 	return output.New(stats.RecordingName, path, rec, output.DropPolicy{Limit: 30 * time.Second}, once, e.cfg.Logf)

@@ -43,7 +43,7 @@ func newFlagSet(name string, ef *engineFlags, defaultPreset string) *flag.FlagSe
 	fs.Usage = func() {}
 	fs.StringVar(&ef.preset, "preset", defaultPreset, "built-in preset name or preset file")
 	fs.Var(&ef.to, "to", "RTMP destination URL (repeatable)")
-	fs.StringVar(&ef.record, "record", "", "also record to this FLV file")
+	fs.StringVar(&ef.record, "record", "", "also record to this file: FLV, or Matroska for a .mkv name (record.split_* in the preset makes NAME-001.EXT, NAME-002.EXT, …)")
 	fs.DurationVar(&ef.duration, "duration", 0, "stop cleanly after this much program time (e.g. 30s, 1h)")
 	fs.StringVar(&ef.statsJSON, "stats-json", "", "write one JSON stats line a second to PATH, or - for stdout")
 	fs.BoolVar(&ef.realtime, "realtime", true, "pace file inputs in real time (false: as fast as possible)")
@@ -363,11 +363,15 @@ func checkDestination(raw string) error {
 }
 
 func checkRecordPath(path string) error {
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return usagef("cannot write the recording %q: %v", path, err)
 	}
 	f.Close()
+	if errors.Is(statErr, os.ErrNotExist) {
+		os.Remove(path) // the recording makes its own files (a split one never this name)
+	}
 	return nil
 }
 

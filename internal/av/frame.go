@@ -4,7 +4,9 @@
 // copy into new slices), av_frame_make_writable, and the codec and
 // filter-sink calls whose status astiav turns into a new error value on
 // every call (each drain ends in EAGAIN, so that was an allocation per
-// frame). Nothing else in studio uses cgo against FFmpeg's structs.
+// frame), and for muxing a packet buffer refilled in place (astiav's
+// Packet.FromData allocates one per packet) and the write position of an
+// IOContext. Nothing else in studio uses cgo against FFmpeg's structs.
 package av
 
 /*

@@ -310,6 +310,16 @@ func AppendAVCFrame(dst []byte, annexB []byte, key bool, ctsMs int32) []byte {
 	}
 	c := uint32(ctsMs)
 	dst = append(dst, ft, avcPacketNALU, byte(c>>16), byte(c>>8), byte(c))
+	return AppendLengthPrefixed(dst, annexB)
+}
+
+// AppendLengthPrefixed appends an H.264 access unit as 4-byte
+// length-prefixed NAL units (the form avcC describes, which FLV, Matroska
+// and MP4 store): an Annex B unit is converted, dropping access unit
+// delimiters and empty units; any other input is taken to be
+// length-prefixed already and copied as is. It does not allocate when dst
+// has room for len(annexB)*5/4 more bytes.
+func AppendLengthPrefixed(dst, annexB []byte) []byte {
 	if !hasStartCode(annexB) {
 		return append(dst, annexB...)
 	}

@@ -162,6 +162,20 @@ func TestAppendAVCFrame(t *testing.T) {
 	}
 }
 
+// AppendLengthPrefixed is the AVC frame body without its 5-byte header,
+// appended after what dst holds.
+func TestAppendLengthPrefixed(t *testing.T) {
+	in := []byte{0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x65, 0x88, 0, 0, 0, 1, 0x41, 0x9a, 0}
+	got := AppendLengthPrefixed([]byte{0xee}, in)
+	require.Equal(t, []byte{0xee, 0, 0, 0, 2, 0x65, 0x88, 0, 0, 0, 2, 0x41, 0x9a}, got)
+	require.Equal(t, AppendAVCFrame(nil, in, true, 0)[5:], got[1:])
+	prefixed := []byte{0, 0, 0, 2, 0x41, 0x9a}
+	require.Equal(t, prefixed, AppendLengthPrefixed(nil, prefixed), "length-prefixed input is copied")
+	au := benchAU()
+	dst := make([]byte, 0, len(au)*5/4)
+	require.Zero(t, testing.AllocsPerRun(50, func() { dst = AppendLengthPrefixed(dst[:0], au) }))
+}
+
 func TestParseAVCFrameErrors(t *testing.T) {
 	tests := []struct {
 		name    string
