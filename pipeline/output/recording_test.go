@@ -213,7 +213,7 @@ func TestRecordingSplitJoinedLate(t *testing.T) {
 	}
 	base := filepath.Join(t.TempDir(), "late.mkv")
 	rec := NewRecording(base, RecordOptions{SplitTime: 2 * time.Second})
-	o := New("recording", base, rec, 30*time.Second, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
+	o := New("recording", base, rec, DropPolicy{Limit: 30 * time.Second}, Policy{FirstTries: 1, RejectTries: 1}, t.Logf)
 	o.JoinAt(encode.StartOffset)
 	o.Start(context.Background(), h)
 	for _, p := range pkts {
