@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,4 +30,27 @@ func recordingExists(path string) bool {
 		}
 	}
 	return false
+}
+
+// RecordingFiles names what a recording at path left on disk, for the
+// "recording saved to" message: path itself, or for a split recording its
+// parts ("show-001.flv … show-003.flv (3 parts)"), since path was never
+// written then.
+func RecordingFiles(path string, rec presets.RecordConfig) string {
+	if rec.SplitSize <= 0 && rec.SplitTime <= 0 {
+		return path
+	}
+	n := 0
+	for ; ; n++ {
+		if _, err := os.Stat(output.PartPath(path, n+1)); err != nil {
+			break
+		}
+	}
+	switch n {
+	case 0:
+		return path
+	case 1:
+		return output.PartPath(path, 1)
+	}
+	return output.PartPath(path, 1) + " … " + output.PartPath(path, n) + " (" + strconv.Itoa(n) + " parts)"
 }

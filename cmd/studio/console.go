@@ -145,7 +145,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	cancel()
 	engErr := <-engineDone
 	if recPath != "" {
-		fmt.Fprintf(stderr, "studio: recording saved to %s (%s)\n", recPath, outputs.FormatBytes(recBytes))
+		fmt.Fprintf(stderr, "studio: recording saved to %s (%s)\n", pipeline.RecordingFiles(recPath, p.Record), outputs.FormatBytes(recBytes))
 	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
 		return fmt.Errorf("console: %w", runErr)

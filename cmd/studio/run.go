@@ -195,7 +195,7 @@ func runEngine(ef engineFlags, input string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if record != "" {
-		fmt.Fprintf(stderr, "studio: recording saved to %s\n", record)
+		fmt.Fprintf(stderr, "studio: recording saved to %s\n", pipeline.RecordingFiles(record, p.Record))
 	}
 	return nil
 }
