@@ -230,10 +230,11 @@ func (g *gate) notify() {
 	g.changed = make(chan struct{})
 }
 
-// burst is how many tokens the bucket holds at most: 50 ms at the rate,
-// at least a few chunks, so timer lateness does not lose tokens.
+// burst is how many tokens the bucket holds at most: 200 ms at the rate,
+// at least a few chunks, so that a reader scheduled late on a loaded
+// machine does not lose its share (the rate would come out low).
 func (g *gate) burst() float64 {
-	return max(float64(g.rate)/20, 4*proxyChunk)
+	return max(float64(g.rate)/5, 4*proxyChunk)
 }
 
 // take blocks until a read may happen and returns its size (at most
