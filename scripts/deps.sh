@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh installs the Debian 12 packages that studio's build (cgo against
-# FFmpeg 5.1) and its integration tests (nginx-rtmp, ffmpeg/ffprobe, rtmpdump,
+# FFmpeg 5.1) and its integration tests (nginx-rtmp with the stream module as
+# a TLS front for rtmps://, ffmpeg/ffprobe, rtmpdump,
 # tmux to drive the console, Xvfb and PulseAudio as capture peers) need. It is idempotent: when everything is present it prints
 # "deps: all present" and exits at once without touching apt.
 set -euo pipefail
@@ -9,13 +10,14 @@ PKGS=(
 	pkg-config gcc
 	libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
 	libswscale-dev libswresample-dev libavutil-dev
-	ffmpeg nginx libnginx-mod-rtmp rtmpdump fonts-dejavu-core procps tmux
+	ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream rtmpdump fonts-dejavu-core procps tmux
 	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils time
 )
 
 # Files that must exist even when dpkg says the package is installed.
 declare -A FILES=(
 	[libnginx-mod-rtmp]=/usr/lib/nginx/modules/ngx_rtmp_module.so
+	[libnginx-mod-stream]=/usr/lib/nginx/modules/ngx_stream_module.so
 	[nginx]=/usr/sbin/nginx
 	[ffmpeg]=/usr/bin/ffprobe
 	[rtmpdump]=/usr/bin/rtmpdump

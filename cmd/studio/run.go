@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -269,6 +270,9 @@ func loadPlan(ef engineFlags, input string) (p *presets.Preset, dests []pipeline
 	if p, err = presets.Load(ef.preset); err != nil {
 		return nil, nil, "", &usageError{err.Error()}
 	}
+	if err = checkCAFile(p); err != nil {
+		return nil, nil, "", err
+	}
 	if input == presets.KindScreen || input == presets.KindCamera {
 		captureInput(p, input, ef)
 		input = ""
@@ -330,15 +334,35 @@ func buildDestinations(p *presets.Preset, to []string) ([]pipeline.Destination, 
 		if name == "" {
 			name = fmt.Sprintf("out%d", i+1)
 		}
-		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs})
+		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs, CAFile: p.Network.CAFile})
 	}
 	for _, u := range to {
 		if err := checkDestination(u); err != nil {
 			return nil, err
 		}
-		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs})
+		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs,
+			CAFile: p.Network.CAFile})
 	}
 	return dests, nil
+}
+
+// checkCAFile checks, before going live, that the preset's network.ca_file
+// (when set) is a readable PEM file holding at least one certificate.
+func checkCAFile(p *presets.Preset) error {
+	path := p.Network.CAFile
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return usagef("%s: network.ca_file: %q not found", p.File, path)
+	case err != nil:
+		return usagef("%s: network.ca_file: cannot read %q: %v", p.File, path, err)
+	case !x509.NewCertPool().AppendCertsFromPEM(data):
+		return usagef("%s: network.ca_file: %q holds no PEM certificate", p.File, path)
+	}
+	return nil
 }
 
 // checkPresetInputs checks every file source of the preset.

@@ -29,16 +29,25 @@ const (
 // It serves one application, "live", with `live on; record all;
 // record_unique off;`: each published stream NAME is recorded to
 // RecordDir/NAME.flv, and publishing the same NAME again truncates it.
+//
+// StartNginxTLS also puts a TLS front (nginx's stream module) on a second
+// port, for rtmps:// tests.
 type Nginx struct {
 	// Port is the loopback TCP port nginx listens on for RTMP.
 	Port int
+	// TLSPort is the loopback port of the TLS front that forwards to Port
+	// (StartNginxTLS only; 0 otherwise).
+	TLSPort int
+	// TLS holds the certificate files of the TLS front (StartNginxTLS only).
+	TLS TLSFiles
 	// RecordDir is where recordings are written (record_path).
 	RecordDir string
 	// Dir is nginx's prefix directory: nginx.conf, error.log (level info),
 	// nginx.pid and stderr.log live here.
 	Dir string
 
-	bin string
+	bin    string
+	useTLS bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -51,6 +60,21 @@ type Nginx struct {
 // the rtmp module is not installed.
 func StartNginx(t testing.TB) *Nginx {
 	t.Helper()
+	return startNginx(t, false)
+}
+
+// StartNginxTLS is StartNginx plus a TLS front: nginx's stream module
+// listens on TLSPort with a certificate for 127.0.0.1 and localhost, signed
+// by a throwaway CA (CAFile), and passes the decrypted stream to the RTMP
+// port. The test is skipped (failed when CI=true) when the stream module
+// is not installed.
+func StartNginxTLS(t testing.TB) *Nginx {
+	t.Helper()
+	return startNginx(t, true)
+}
+
+func startNginx(t testing.TB, useTLS bool) *Nginx {
+	t.Helper()
 	bin, err := lookBin("nginx")
 	if err != nil {
 		unavailable(t, "nginx not found: %v", err)
@@ -58,11 +82,21 @@ func StartNginx(t testing.TB) *Nginx {
 	if _, err := os.Stat(RTMPModule); err != nil {
 		unavailable(t, "nginx rtmp module missing: %v", err)
 	}
+	if useTLS {
+		if _, err := os.Stat(StreamModule); err != nil {
+			unavailable(t, "nginx stream module missing: %v", err)
+		}
+	}
 
 	dir := t.TempDir()
-	n := &Nginx{Dir: dir, RecordDir: filepath.Join(dir, "rec"), bin: bin}
+	n := &Nginx{Dir: dir, RecordDir: filepath.Join(dir, "rec"), bin: bin, useTLS: useTLS}
 	if err := os.MkdirAll(n.RecordDir, 0o755); err != nil {
 		t.Fatalf("testpeer: %v", err)
+	}
+	if useTLS {
+		if n.TLS, err = writeTLSFiles(dir); err != nil {
+			t.Fatalf("testpeer: TLS certificates: %v", err)
+		}
 	}
 	t.Cleanup(func() { n.stop() })
 
@@ -73,6 +107,11 @@ func StartNginx(t testing.TB) *Nginx {
 			t.Fatalf("testpeer: pick a free port: %v", err)
 		}
 		n.Port = port
+		if useTLS {
+			if n.TLSPort, err = freePort(); err != nil {
+				t.Fatalf("testpeer: pick a free port: %v", err)
+			}
+		}
 		err = n.start()
 		if err == nil {
 			return n
@@ -91,6 +130,15 @@ func StartNginx(t testing.TB) *Nginx {
 func (n *Nginx) URL(name string) string {
 	return fmt.Sprintf("rtmp://127.0.0.1:%d/live/%s", n.Port, name)
 }
+
+// TLSURL returns rtmps://127.0.0.1:TLSPORT/live/NAME (StartNginxTLS only).
+func (n *Nginx) TLSURL(name string) string {
+	return fmt.Sprintf("rtmps://127.0.0.1:%d/live/%s", n.TLSPort, name)
+}
+
+// CAFile returns the PEM file of the CA that signed the TLS front's
+// certificate (StartNginxTLS only): what an rtmps:// client must trust.
+func (n *Nginx) CAFile() string { return n.TLS.CA }
 
 // Recording returns the path nginx records stream NAME to:
 // RecordDir/NAME.flv (record_unique off, so it is the same on every publish).
@@ -158,7 +206,7 @@ func (n *Nginx) Stop(t testing.TB) {
 	n.stop()
 }
 
-// Restart starts nginx again on the same port (after Stop; if it is still
+// Restart starts nginx again on the same ports (after Stop; if it is still
 // running it is stopped first) and waits until the port accepts
 // connections. Existing recordings are kept; publishing a stream again
 // truncates its recording.
@@ -172,15 +220,15 @@ func (n *Nginx) Restart(t testing.TB) {
 			return
 		}
 		if !errors.Is(err, errBind) || time.Now().After(deadline) {
-			t.Fatalf("testpeer: restart nginx on port %d: %v\n--- %s ---\n%s",
-				n.Port, err, n.ErrorLogPath(), n.ErrorLog())
+			t.Fatalf("testpeer: restart nginx on ports %v: %v\n--- %s ---\n%s",
+				n.ports(), err, n.ErrorLogPath(), n.ErrorLog())
 		}
 		n.stop()
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-var errBind = errors.New("nginx could not bind its port")
+var errBind = errors.New("nginx could not bind its ports")
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -191,10 +239,35 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// ports lists the ports nginx listens on: RTMP, then the TLS front.
+func (n *Nginx) ports() []int {
+	if n.useTLS {
+		return []int{n.Port, n.TLSPort}
+	}
+	return []int{n.Port}
+}
+
+// config is nginx.conf: the rtmp server and, with TLS, the stream front.
 func (n *Nginx) config() string {
+	if !n.useTLS {
+		return n.rtmpConfig("")
+	}
+	return n.rtmpConfig("load_module "+StreamModule+";\n") + fmt.Sprintf(`
+stream {
+    server {
+        listen 127.0.0.1:%d ssl;
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        proxy_pass 127.0.0.1:%d;
+    }
+}
+`, n.TLSPort, n.TLS.Cert, n.TLS.Key, n.Port)
+}
+
+func (n *Nginx) rtmpConfig(extraModules string) string {
 	return fmt.Sprintf(`# generated by studio/internal/testpeer
 load_module %s;
-daemon off;
+%sdaemon off;
 master_process off;
 error_log %s info;
 pid %s;
@@ -217,7 +290,7 @@ rtmp {
         }
     }
 }
-`, RTMPModule, n.ErrorLogPath(), filepath.Join(n.Dir, "nginx.pid"), n.Port, n.RecordDir)
+`, RTMPModule, extraModules, n.ErrorLogPath(), filepath.Join(n.Dir, "nginx.pid"), n.Port, n.RecordDir)
 }
 
 // start writes the config, runs nginx and waits for the port. On failure
@@ -255,20 +328,18 @@ func (n *Nginx) start() error {
 	n.cmd, n.done = cmd, done
 	n.mu.Unlock()
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(n.Port))
 	deadline := time.Now().Add(nginxStartTimeout)
 	for {
 		select {
 		case <-done:
 			if bindFailed(n.ErrorLogPath(), logOffset) {
-				return fmt.Errorf("%w %d (%s)", errBind, n.Port, cmd.ProcessState)
+				return fmt.Errorf("%w %v (%s)", errBind, n.ports(), cmd.ProcessState)
 			}
 			return fmt.Errorf("nginx exited: %s", cmd.ProcessState)
 		default:
 		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		err := dialAll(n.ports())
 		if err == nil {
-			c.Close()
 			// Make sure it is our nginx that answered, not another
 			// process that took the port while nginx failed to bind.
 			select {
@@ -277,15 +348,27 @@ func (n *Nginx) start() error {
 			case <-time.After(50 * time.Millisecond):
 			}
 			if bindFailed(n.ErrorLogPath(), logOffset) {
-				return fmt.Errorf("%w %d", errBind, n.Port)
+				return fmt.Errorf("%w %v", errBind, n.ports())
 			}
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("port %d not accepting connections after %v: %v", n.Port, nginxStartTimeout, err)
+			return fmt.Errorf("ports %v not accepting connections after %v: %v", n.ports(), nginxStartTimeout, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// dialAll checks that every loopback port accepts a TCP connection.
+func dialAll(ports []int) error {
+	for _, port := range ports {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 200*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		c.Close()
+	}
+	return nil
 }
 
 func bindFailed(logPath string, offset int64) bool {

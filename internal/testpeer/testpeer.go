@@ -22,6 +22,11 @@ import (
 // (package libnginx-mod-rtmp).
 const RTMPModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
+// StreamModule is the path of nginx's stream (TCP proxy) dynamic module on
+// Debian (package libnginx-mod-stream); the TLS front of StartNginxTLS
+// needs it.
+const StreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
 // unavailable skips the test, or fails it when CI=true.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()

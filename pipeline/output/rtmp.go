@@ -323,6 +323,9 @@ func (r *RTMP) connectError(err error) error {
 		}
 		return &PermanentError{errors.New(r.scrub("server rejected the publish: " + reason))}
 	}
+	if terr := r.tlsError(err); terr != nil {
+		return &PermanentError{terr}
+	}
 	app := strings.SplitN(strings.TrimPrefix(r.path, "/"), "/", 2)[0]
 	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
 		return fmt.Errorf("the server closed the connection when asked to publish to application %q "+
@@ -339,6 +342,29 @@ func (r *RTMP) connectError(err error) error {
 		return fmt.Errorf("connection refused by %s (is the RTMP server running on that port?)", r.host)
 	}
 	return errors.New(r.scrub(s))
+}
+
+// tlsError names the host whose certificate (or TLS handshake) failed and
+// what to do about it; nil when err is not a TLS failure.
+func (r *RTMP) tlsError(err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("TLS: the certificate of %s is signed by an unknown authority "+
+			"(a private CA? set network.ca_file in the preset to its PEM file)", r.host)
+	case errors.As(err, &hostname):
+		return errors.New(r.scrub(fmt.Sprintf("TLS: the certificate of %s is for another host: %v", r.host, hostname)))
+	case errors.As(err, &invalid):
+		return errors.New(r.scrub(fmt.Sprintf("TLS: the certificate of %s is invalid: %v", r.host, invalid)))
+	case errors.As(err, &record):
+		return fmt.Errorf("TLS: %s did not answer in TLS (a plain RTMP server? use rtmp://)", r.host)
+	}
+	return nil
 }
 
 // statusOf reads level, code and description from onStatus arguments.

@@ -2,6 +2,8 @@ package output
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -190,6 +192,16 @@ func TestConnectError(t *testing.T) {
 		{"refused", &net.OpError{Op: "dial", Err: &os_SyscallError{syscall.ECONNREFUSED}}, false,
 			[]string{"connection refused by ingest.example.com:1935"}},
 		{"other, key scrubbed", errors.New("weird failure on /live/" + key), false, []string{"weird failure on /live/****"}},
+		{"tls unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, true,
+			[]string{"TLS: the certificate of ingest.example.com:1935 is signed by an unknown authority", "network.ca_file"}},
+		{"tls wrong host", &tls.CertificateVerificationError{Err: x509.HostnameError{
+			Certificate: &x509.Certificate{DNSNames: []string{"localhost"}}, Host: "ingest.example.com"}}, true,
+			[]string{"TLS: the certificate of ingest.example.com:1935 is for another host", "valid for localhost, not ingest.example.com"}},
+		{"tls expired", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{
+			Cert: &x509.Certificate{}, Reason: x509.Expired, Detail: "current time is after 2020"}}, true,
+			[]string{"TLS: the certificate of ingest.example.com:1935 is invalid", "expired"}},
+		{"tls to a plain server", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, true,
+			[]string{"TLS: ingest.example.com:1935 did not answer in TLS", "rtmp://"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newTestRTMP(t, raw)
