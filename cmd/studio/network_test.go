@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,4 +212,123 @@ func TestServerKilledThreeTimesUnderALiveStream(t *testing.T) {
 	require.NotNil(t, p.Video)
 	require.NotNil(t, p.Audio)
 	require.Empty(t, testpeer.DecodeErrors(t, last))
+}
+
+// A link that carries half the stream for 20 s: the queue stays within a
+// second, frames are dropped and counted, adaptive bitrate brings the
+// target under the link rate and climbs back once the link is free, the
+// memory stays bounded, and what the server got still decodes.
+func TestThrottledLinkDropsAndAdapts(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	proxy := testpeer.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", ngx.Port))
+	rec := filepath.Join(t.TempDir(), "local.flv")
+	const key = "throttleKey5"
+	url := fmt.Sprintf("rtmp://%s/live/%s", proxy.Addr(), key)
+	preset := smallPreset(t, "network:\n  adaptive_bitrate: true\n  min_bitrate: 200k\n")
+	w := watchStudio(t, "run", "--preset", preset, "--to", url, "--record", rec, "--duration", "50s")
+	w.waitState(t, "out1", stats.StateLive, 10*time.Second)
+	time.Sleep(4 * time.Second)
+	const streamKbps = 1200 + 128
+	link := streamKbps * 1000 / 8 / 2 // bytes per second: half the stream
+	proxy.SetRate(link)
+	throttled := time.Now()
+	time.Sleep(20 * time.Second)
+	proxy.SetRate(0)
+	freed := time.Now()
+	code, _ := w.wait(t)
+	require.Equal(t, 0, code)
+
+	var (
+		maxQueue         int64
+		minTarget        = 1e9
+		rssBefore, rss   float64
+		dropsDuring      int64
+		targetAtEnd      float64
+		squeezed, recovd []string
+	)
+	w.mu.Lock()
+	snaps := append([]stamped[stats.Stats](nil), w.snap...)
+	w.mu.Unlock()
+	for _, s := range snaps {
+		out := s.v.Outputs[0]
+		during := s.at.After(throttled) && s.at.Before(freed)
+		if s.at.Before(throttled) {
+			rssBefore = max(rssBefore, s.v.Process.RSSMB)
+		}
+		if during {
+			maxQueue = max(maxQueue, out.QueueMs)
+			minTarget = min(minTarget, s.v.Video.TargetKbps)
+			dropsDuring = out.FramesDropped
+			squeezed = append(squeezed, fmt.Sprintf("%d/%.0f", out.QueueMs, s.v.Video.TargetKbps))
+		} else if s.at.After(freed) {
+			recovd = append(recovd, fmt.Sprintf("%d/%.0f", out.QueueMs, s.v.Video.TargetKbps))
+		}
+		rss = max(rss, s.v.Process.RSSMB)
+		if !s.v.Final {
+			targetAtEnd = s.v.Video.TargetKbps
+		}
+	}
+	t.Logf("queue ms/target kb/s while throttled: %v", squeezed)
+	t.Logf("after: %v", recovd)
+	t.Logf("max queue %d ms, min target %.0f kb/s, drops %d, RSS %.0f MB before, %.0f MB max",
+		maxQueue, minTarget, dropsDuring, rssBefore, rss)
+	require.LessOrEqual(t, maxQueue, int64(1000), "queue_ms while throttled")
+	require.Positive(t, dropsDuring, "frames dropped and counted")
+	linkKbps := float64(link) * 8 / 1000
+	require.Less(t, minTarget+128, linkKbps, "the target (plus audio) went under the link rate")
+	require.Greater(t, targetAtEnd, minTarget+200, "the target climbed back after the throttle")
+	require.Less(t, rss, rssBefore+60, "memory stays bounded")
+
+	// The recording is untouched; what the server got decodes.
+	requireUnbroken(t, rec, 0.1)
+	got := ngx.WaitRecordingStable(t, key, 10*time.Second)
+	require.Empty(t, testpeer.DecodeErrors(t, got))
+}
+
+// A peer that accepts and stops reading is found out within 5 s and
+// retried; the other destination of the same run does not notice.
+func TestStalledPeerDoesNotHurtTheOtherDestination(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	proxy := testpeer.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", ngx.Port))
+	rec := filepath.Join(t.TempDir(), "local.flv")
+	stalled := fmt.Sprintf("rtmp://%s/live/stalledKey", proxy.Addr())
+	w := watchStudio(t, "run", "--preset", smallPreset(t, ""), "--to", ngx.URL("healthyKey"), "--to", stalled,
+		"--record", rec, "--duration", "24s")
+	w.waitState(t, "out2", stats.StateLive, 10*time.Second)
+	time.Sleep(3 * time.Second)
+	proxy.Stall(true)
+	from := time.Now()
+	seen := w.waitLog(t, "stalled peer", from, 10*time.Second)
+	t.Logf("stall found after %.2f s", seen.Sub(from).Seconds())
+	require.LessOrEqual(t, seen.Sub(from), 5*time.Second)
+	accepted := proxy.Accepted()
+	require.Eventually(t, func() bool { return proxy.Accepted() > accepted }, 8*time.Second, 100*time.Millisecond,
+		"no reconnect attempt after the stall")
+	code, all := w.wait(t)
+	require.Equal(t, 0, code)
+
+	var rates []float64
+	for _, s := range all {
+		if s.Final || s.UptimeS < 2 || s.UptimeS > 22 {
+			continue // whole seconds, once settled, before the stop drains
+		}
+		for _, o := range s.Outputs {
+			if o.Name == "out1" {
+				rates = append(rates, o.BitrateKbps)
+			}
+		}
+	}
+	t.Logf("out1 kb/s each second: %v", rates)
+	for _, r := range rates {
+		require.InDelta(t, 1330, r, 600, "out1's rate each second: %v", rates)
+	}
+	final := all[len(all)-1]
+	out1, out2 := final.Outputs[0], final.Outputs[1]
+	require.Equal(t, "out1", out1.Name)
+	require.Zero(t, out1.FramesDropped)
+	require.Zero(t, out1.Reconnects)
+	require.NotEqual(t, stats.StateLive, out2.State)
+	requireUnbroken(t, ngx.WaitRecordingStable(t, "healthyKey", 10*time.Second), 0.1)
+	requireUnbroken(t, rec, 0.1)
+	require.InDelta(t, 24, testpeer.FFprobe(t, ngx.Recording("healthyKey")).Format.Duration, 1)
 }

@@ -196,7 +196,7 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 	down := time.Now()
 	for {
 		tries++
-		err := o.sink.Open(ctx, h)
+		err := o.open(ctx, h)
 		if err == nil {
 			connected = true
 			tries, rejects, backoff = 0, 0, o.policy.BackoffFirst
@@ -228,7 +228,7 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 				return nil
 			}
 			o.logf("%s: connection lost: %v; reconnecting", o.name, err)
-		} else if ctx.Err() != nil {
+		} else if ctx.Err() != nil || errors.Is(err, errStopped) {
 			return nil
 		}
 		// Until the next connection, what the program makes cannot reach
@@ -268,6 +268,29 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		backoff = o.policy.nextBackoff(backoff)
 	}
 }
+
+// open opens the sink, giving up at once when the output is stopped: a
+// stream still connecting has nothing to send, and waiting for a server
+// that does not answer would hold up the stop.
+func (o *Output) open(ctx context.Context, h media.StreamHeader) error {
+	octx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-o.stopping:
+			cancel()
+		case <-octx.Done():
+		}
+	}()
+	err := o.sink.Open(octx, h)
+	if err != nil && octx.Err() != nil && ctx.Err() == nil {
+		return errStopped
+	}
+	return err
+}
+
+// errStopped: Stop was called while connecting.
+var errStopped = errors.New("stopped while connecting")
 
 // pump writes queued packets until the queue is closed and empty (nil) or a
 // write fails.

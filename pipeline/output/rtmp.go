@@ -85,6 +85,12 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	defer cancel()
 	r.path, r.host = u.Path, u.Host
 	if err := c.Initialize(cctx); err != nil {
+		if ctx.Err() == nil && cctx.Err() != nil {
+			// gortmplib closes the connection when the context ends and
+			// reports the read that failed; say what happened instead.
+			return fmt.Errorf("no answer from %s within %s (the server took the connection but did not complete the RTMP handshake)",
+				r.host, connectTimeout)
+		}
 		return r.connectError(err)
 	}
 	r.client = c
