@@ -1,11 +1,13 @@
 package testpeer
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,6 +23,12 @@ const (
 	proxyChunkFree = 32 << 10
 	// proxyDialTimeout bounds the connection to the target.
 	proxyDialTimeout = 5 * time.Second
+	// proxyMSS is the segment size the proxy asks of clients. Loopback's
+	// own (about 64 KiB) is larger than proxyRecvBuffer, and a receiver
+	// only reopens its window a segment at a time, so a throttled loopback
+	// link stalls on zero-window probes for seconds; the internet's
+	// segment size keeps the window moving as the proxy reads.
+	proxyMSS = 1400
 )
 
 // Proxy is a loopback TCP proxy between a client under test and a real
@@ -64,7 +72,14 @@ func (c *proxyConn) close() {
 // connection and waits for the proxy's goroutines.
 func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, proxyMSS)
+		})
+		return errors.Join(err, serr)
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("testpeer: proxy listen: %v", err)
 	}

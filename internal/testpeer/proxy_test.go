@@ -153,9 +153,11 @@ func TestProxyStall(t *testing.T) {
 
 	// Resuming drains the backlog and writes go through again.
 	p.Stall(false)
-	_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	resumed := time.Now()
+	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	_, err = c.Write(make([]byte, 64<<10))
 	require.NoError(t, err)
+	t.Logf("write went through %v after resuming", time.Since(resumed).Round(time.Millisecond))
 	require.Eventually(t, func() bool { return p.BytesForwarded() > before+int64(sent)/2 }, 5*time.Second, 20*time.Millisecond)
 }
 

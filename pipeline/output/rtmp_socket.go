@@ -2,6 +2,7 @@ package output
 
 import (
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -13,7 +14,10 @@ import (
 // The RTMP socket is kept nearly empty so that the backlog lives in the
 // output's queue, where it is measured (queue_ms) and shed by priority:
 // a write waits until the kernel holds less than notSentLowat of unsent
-// bytes (TCP_NOTSENT_LOWAT makes the socket report writable only then).
+// bytes. The wait polls the unsent count: waiting for the socket to turn
+// writable (TCP_NOTSENT_LOWAT plus epoll) is not enough, since the kernel
+// only wakes a writer that a poll saw blocked, and Go's edge-triggered
+// poller never asks again, so a throttled link looked stalled.
 // Bytes in flight are bounded by the congestion window, so the link's
 // throughput is not limited, unlike with a tiny send buffer alone.
 const (
@@ -35,8 +39,10 @@ const (
 type socketWatch struct {
 	tc  *net.TCPConn
 	raw syscall.RawConn
-	// roomFn is w.room bound once, so that waiting does not allocate.
-	roomFn func(fd uintptr) bool
+	// roomFn is w.checkRoom bound once, so that waiting does not
+	// allocate; hasRoom is its answer (writer goroutine only).
+	roomFn  func(fd uintptr)
+	hasRoom bool
 
 	// waitingSince is when the current write began (unix ns; 0: none).
 	waitingSince atomic.Int64
@@ -62,25 +68,39 @@ func watchSocket(nc net.Conn) (*socketWatch, bool) {
 		_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, notSentLowat)
 	})
 	w := &socketWatch{tc: tc, raw: raw, stop: make(chan struct{}), done: make(chan struct{})}
-	w.roomFn = w.room
+	w.roomFn = w.checkRoom
 	go w.watch(nc)
 	return w, true
 }
 
-// room reports whether the kernel holds little enough unsent data for the
-// next message; when not, the poller waits for the socket to become
-// writable, which with TCP_NOTSENT_LOWAT means "below the low mark".
-func (w *socketWatch) room(fd uintptr) bool {
+// checkRoom says (in hasRoom) whether the kernel holds little enough
+// unsent data for the next message.
+func (w *socketWatch) checkRoom(fd uintptr) {
 	var unsent int32
 	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, unix.SIOCOUTQNSD, uintptr(unsafe.Pointer(&unsent)))
-	return errno != 0 || unsent < notSentLowat
+	w.hasRoom = errno != 0 || unsent < notSentLowat
 }
 
-// beginWrite waits for room in the socket (bounded by the connection's
-// write deadline) and marks a write as under way for the watchdog.
+// roomPoll is how often a waiting write looks at the socket again.
+const roomPoll = 2 * time.Millisecond
+
+// beginWrite waits for room in the socket and marks a write as under way
+// for the watchdog, which ends the wait when the peer stops reading.
 func (w *socketWatch) beginWrite() error {
-	w.waitingSince.Store(time.Now().UnixNano())
-	return w.raw.Write(w.roomFn)
+	start := time.Now()
+	w.waitingSince.Store(start.UnixNano())
+	for {
+		if err := w.raw.Control(w.roomFn); err != nil {
+			return err
+		}
+		if w.hasRoom {
+			return nil
+		}
+		if w.stalled.Load() || time.Since(start) > writeTimeout {
+			return os.ErrDeadlineExceeded
+		}
+		time.Sleep(roomPoll)
+	}
 }
 
 // endWrite marks the write as finished.
