@@ -222,15 +222,29 @@ type Bitrate int64
 // ParseBitrate parses a bit rate. A leading "-" is accepted so that
 // Validate can report "must be > 0".
 func ParseBitrate(s string) (Bitrate, error) {
-	bad := fmt.Errorf("%s is not a bitrate (e.g. 2500k or 4.5M)", quote(s))
+	v, ok := parseScaled(s, "kM", 1e15)
+	if !ok {
+		return 0, fmt.Errorf("%s is not a bitrate (e.g. 2500k or 4.5M)", quote(s))
+	}
+	return Bitrate(v), nil
+}
+
+// parseScaled parses a decimal number with an optional suffix among units
+// ("k" 1e3, "M" 1e6, "G" 1e9, either case) and an optional leading "-",
+// rounded to a whole number no larger than limit in size.
+func parseScaled(s, units string, limit float64) (int64, bool) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
 	if t != "" {
-		switch t[len(t)-1] {
-		case 'k', 'K':
-			mult, t = 1e3, t[:len(t)-1]
-		case 'm', 'M':
-			mult, t = 1e6, t[:len(t)-1]
+		last := t[len(t)-1]
+		for _, u := range []struct {
+			c    byte
+			mult float64
+		}{{'k', 1e3}, {'m', 1e6}, {'g', 1e9}} {
+			if (last|0x20) == u.c && strings.ContainsAny(units, string([]byte{u.c, u.c &^ 0x20})) {
+				mult, t = u.mult, t[:len(t)-1]
+				break
+			}
 		}
 	}
 	neg := strings.HasPrefix(t, "-")
@@ -238,17 +252,17 @@ func ParseBitrate(s string) (Bitrate, error) {
 		t = t[1:]
 	}
 	if !isDecimal(t) {
-		return 0, bad
+		return 0, false
 	}
 	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f*mult > 1e15 {
-		return 0, bad
+	if err != nil || f*mult > limit {
+		return 0, false
 	}
-	b := Bitrate(math.Round(f * mult))
+	v := int64(math.Round(f * mult))
 	if neg {
-		b = -b
+		v = -v
 	}
-	return b, nil
+	return v, true
 }
 
 // String returns "2500k" for whole kilobits, else the plain number.
@@ -353,35 +367,11 @@ type ByteSize int64
 // ParseByteSize parses a size; a leading "-" is accepted so that Validate
 // can report it.
 func ParseByteSize(s string) (ByteSize, error) {
-	bad := fmt.Errorf("%s is not a size (e.g. 500M or 2G)", quote(s))
-	t := strings.TrimSpace(s)
-	mult := 1.0
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'k', 'K':
-			mult, t = 1e3, t[:len(t)-1]
-		case 'm', 'M':
-			mult, t = 1e6, t[:len(t)-1]
-		case 'g', 'G':
-			mult, t = 1e9, t[:len(t)-1]
-		}
+	v, ok := parseScaled(s, "kMG", 1e18)
+	if !ok {
+		return 0, fmt.Errorf("%s is not a size (e.g. 500M or 2G)", quote(s))
 	}
-	neg := strings.HasPrefix(t, "-")
-	if neg {
-		t = t[1:]
-	}
-	if !isDecimal(t) {
-		return 0, bad
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f*mult > 1e18 {
-		return 0, bad
-	}
-	b := ByteSize(math.Round(f * mult))
-	if neg {
-		b = -b
-	}
-	return b, nil
+	return ByteSize(v), nil
 }
 
 // String returns the size with the largest whole decimal unit: "500M".

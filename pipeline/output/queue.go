@@ -116,10 +116,17 @@ func (q *Queue) admit(p *media.Packet) bool {
 // shed drops queued video below prio and makes incoming video below it
 // wait for a frame at or above it (OBS's drop_frames).
 func (q *Queue) shed(prio media.Priority) {
+	q.dropVideo(func(p *media.Packet) bool { return p.Priority < prio })
+	q.minPriority = max(q.minPriority, prio)
+}
+
+// dropVideo releases (and counts) the queued video packets drop picks, in
+// order, and closes the gaps; called with mu held.
+func (q *Queue) dropVideo(drop func(*media.Packet) bool) {
 	kept := 0
 	for i := 0; i < q.n; i++ {
 		p := q.items[(q.head+i)%len(q.items)]
-		if p.Kind == media.Video && p.Priority < prio {
+		if p.Kind == media.Video && drop(p) {
 			q.dropped++
 			p.Release()
 			continue
@@ -131,7 +138,6 @@ func (q *Queue) shed(prio media.Priority) {
 		q.items[(q.head+i)%len(q.items)] = nil
 	}
 	q.n = kept
-	q.minPriority = max(q.minPriority, prio)
 }
 
 // Pause discards what is queued and everything pushed from now on, until
@@ -194,26 +200,11 @@ func (q *Queue) Pop(ctx context.Context) (*media.Packet, bool) {
 func (q *Queue) RequireKeyframe() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	kept := 0
 	seenKey := false
-	for i := 0; i < q.n; i++ {
-		p := q.items[(q.head+i)%len(q.items)]
-		if p.Kind == media.Video && !seenKey {
-			if p.Key {
-				seenKey = true
-			} else {
-				q.dropped++
-				p.Release()
-				continue
-			}
-		}
-		q.items[(q.head+kept)%len(q.items)] = p
-		kept++
-	}
-	for i := kept; i < q.n; i++ {
-		q.items[(q.head+i)%len(q.items)] = nil
-	}
-	q.n = kept
+	q.dropVideo(func(p *media.Packet) bool {
+		seenKey = seenKey || p.Key
+		return !seenKey
+	})
 	if !seenKey {
 		q.minPriority = media.PriorityHighest
 	}
