@@ -31,9 +31,12 @@ type Queue struct {
 	minPriority media.Priority
 	// paused: the destination is down; everything pushed is discarded.
 	paused bool
-	// holdAudio: after a resync, audio waits for the first keyframe so
-	// that sound and picture start together.
-	holdAudio bool
+	// resyncing: after a reconnect, until the first keyframe. Audio waits
+	// for it too, so that sound and picture start together, and the frames
+	// before it are not counted as dropped: like what passed while the
+	// destination was down they are the reconnect's gap, not congestion
+	// (adaptive bitrate reads frames_dropped as congestion).
+	resyncing bool
 	dropped   int64
 	notEmpty  chan struct{} // 1-slot wake-up for Pop
 }
@@ -88,7 +91,7 @@ func (q *Queue) admit(p *media.Packet) bool {
 		return false
 	}
 	if p.Kind != media.Video {
-		return !q.holdAudio
+		return !q.resyncing
 	}
 	span := q.spanLocked()
 	if q.pol.BFrames > 0 && span > q.pol.BFrames {
@@ -103,12 +106,14 @@ func (q *Queue) admit(p *media.Packet) bool {
 		return false
 	}
 	if p.Priority < q.minPriority {
-		q.dropped++
+		if !q.resyncing {
+			q.dropped++
+		}
 		return false
 	}
 	q.minPriority = media.PriorityDisposable
 	if p.Key {
-		q.holdAudio = false
+		q.resyncing = false
 	}
 	return true
 }
@@ -158,7 +163,7 @@ func (q *Queue) Resync() {
 	q.releaseAllLocked()
 	q.paused = false
 	q.minPriority = media.PriorityHighest
-	q.holdAudio = true
+	q.resyncing = true
 }
 
 func (q *Queue) grow() {
