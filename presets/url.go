@@ -94,3 +94,30 @@ func maskForError(p urlParts) string {
 	}
 	return base
 }
+
+// MaskTyped masks a destination URL while it is being typed or pasted (the
+// console's add prompt), where what comes next is unknown: a lone path
+// segment may be a key typed without the app (rtmp://host/KEY), a password
+// shows before its '@' is typed (rtmp://user:pa…), and text that is not
+// the start of an rtmp:// or rtmps:// URL may be a key pasted on its own.
+// All of those show as ****; the rest as MaskURL.
+func MaskTyped(v string) string {
+	p, ok := splitURL(v)
+	if !ok {
+		if l := strings.ToLower(v); strings.HasPrefix("rtmp://", l) || strings.HasPrefix("rtmps://", l) {
+			return v
+		}
+		return "****"
+	}
+	masked := maskForError(p)
+	auth := p.authority
+	if strings.Contains(auth, "@") || strings.HasPrefix(auth, "[") {
+		return masked
+	}
+	if c := strings.IndexByte(auth, ':'); c >= 0 && strings.Trim(auth[c+1:], "0123456789") != "" {
+		// Not a port: a password whose '@' is still to come.
+		head := p.scheme + "://"
+		return head + auth[:c+1] + "****" + masked[len(head)+len(auth):]
+	}
+	return masked
+}

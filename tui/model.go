@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"studio/pipeline/stats"
+	"studio/presets"
 	"studio/tui/common"
 	"studio/tui/components/header"
 	"studio/tui/components/logpane"
@@ -449,7 +450,7 @@ func (m *Model) onPromptKey(k tea.KeyMsg) tea.Cmd {
 	if !done || url == "" {
 		return nil
 	}
-	ctrl, masked := m.ctrl, prompt.Mask(url)
+	ctrl, masked := m.ctrl, presets.MaskTyped(url)
 	return m.call("add", func(r *resultMsg) (err error) {
 		r.url = masked
 		r.name, err = ctrl.AddDestination("", url)

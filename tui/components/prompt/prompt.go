@@ -89,7 +89,7 @@ func (m *Model) View(c *common.Context, w int) string {
 		cur = "_"
 	}
 	keys := "  " + st.Dim.Render("enter add • esc cancel")
-	v := Mask(m.input.Value())
+	v := presets.MaskTyped(m.input.Value())
 	lw, vw, kw := ansi.StringWidth(label), ansi.StringWidth(v), ansi.StringWidth(keys)
 	if lw+vw+1+kw > w {
 		keys, kw = "", 0
@@ -98,42 +98,4 @@ func (m *Model) View(c *common.Context, w int) string {
 		v = ansi.TruncateLeft(v, vw-room+1, "…")
 	}
 	return common.Fit(label+v+cur+keys, w)
-}
-
-// Mask shows a URL being typed without its secrets: presets.MaskURL (the
-// app kept, the stream key and any query as ****), and what MaskURL cannot
-// yet tell is secret while it is being typed: a password before its '@'
-// (rtmp://user:pa…), and text that is not the start of an rtmp:// or
-// rtmps:// URL at all (a stream key pasted on its own).
-func Mask(v string) string {
-	i := strings.Index(v, "://")
-	if i < 0 {
-		if l := strings.ToLower(v); strings.HasPrefix("rtmp://", l) || strings.HasPrefix("rtmps://", l) {
-			return v
-		}
-		return "****"
-	}
-	masked := presets.MaskURL(v)
-	rest := v[i+3:]
-	auth := rest
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		auth = rest[:end]
-	}
-	if strings.Contains(auth, "@") || strings.HasPrefix(auth, "[") {
-		return masked
-	}
-	if c := strings.IndexByte(auth, ':'); c >= 0 && !digits(auth[c+1:]) {
-		// MaskURL left the authority as typed: no '@' yet.
-		return v[:i+3] + auth[:c+1] + "****" + masked[i+3+len(auth):]
-	}
-	return masked
-}
-
-func digits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
