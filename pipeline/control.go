@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 // The engine's live controls, used by the console. Every method is safe to
 // call from any goroutine, before, during and after Run (after Close only
 // the read-only ones: Levels, Preview, Scenes); none waits on the network
-// except StopLive and StopRecording, which let queued media out (up to 5 s).
+// except StopLive, StopRecording and RemoveDestination, which let queued
+// media out (up to 5 s).
 
 // stopTimeout bounds how long stopping an output waits for its queue.
 const stopTimeout = 5 * time.Second
@@ -49,7 +51,6 @@ func (e *Engine) GoLive() error {
 	if len(e.dests) == 0 {
 		return ErrNoDestinations
 	}
-	e.abrReset.Store(true) // a new stream starts at the preset's bitrate
 	for _, d := range e.dests {
 		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
 	}
@@ -57,11 +58,15 @@ func (e *Engine) GoLive() error {
 	return nil
 }
 
-// AddDestination adds an RTMP or RTMPS destination. While live it starts
-// at once, joining at a keyframe; otherwise the next GoLive pushes to it
-// too. name "" picks the next free outN. It returns the name used; its
-// errors (malformed URL, duplicate name) show the URL masked.
+// AddDestination adds an RTMP or RTMPS destination (the console's
+// multistream). While live it starts at once, joining at a keyframe;
+// otherwise the next GoLive pushes to it too. name "" picks the next free
+// outN. It returns the name used; its errors (malformed URL, duplicate
+// name) show the URL masked. A headless run's destinations are fixed.
 func (e *Engine) AddDestination(name, url string) (string, error) {
+	if !e.cfg.Interactive {
+		return "", errHeadless
+	}
 	if err := presets.CheckDestination(url); err != nil {
 		return "", err
 	}
@@ -71,37 +76,16 @@ func (e *Engine) AddDestination(name, url string) (string, error) {
 		return "", ErrEnded
 	}
 	taken := func(n string) bool {
-		if n == stats.RecordingName {
-			return true
-		}
-		for _, d := range e.dests {
-			if d.Name == n {
-				return true
-			}
-		}
-		for _, o := range e.fixed {
-			if o.Name() == n {
-				return true
-			}
-		}
-		return false
+		return n == stats.RecordingName || slices.ContainsFunc(e.dests, func(d Destination) bool { return d.Name == n })
 	}
 	if name == "" {
-		for i := len(e.dests) + len(e.fixed) + 1; ; i++ {
-			if name = fmt.Sprintf("out%d", i); !taken(name) {
-				break
-			}
-		}
+		name = presets.OutputName(taken)
 	} else if taken(name) {
 		return "", fmt.Errorf("a destination is already called %q", name)
 	}
-	ca := ""
-	if e.cfg.Preset != nil {
-		ca = e.cfg.Preset.Network.CAFile
-	}
-	d := Destination{Name: name, URL: url, QueueMs: presets.DefaultQueueMs, CAFile: ca}
+	d := Destination{Name: name, URL: url, QueueMs: presets.DefaultQueueMs}
 	e.dests = append(e.dests, d)
-	if len(e.live) > 0 || (!e.cfg.Interactive && len(e.fixed) > 0) {
+	if len(e.live) > 0 {
 		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
 		e.publishOutputs()
 	}
@@ -109,39 +93,30 @@ func (e *Engine) AddDestination(name, url string) (string, error) {
 	return name, nil
 }
 
+// errHeadless: destinations are added and removed in the console only.
+var errHeadless = errors.New("a headless run's destinations are fixed by its command line and preset")
+
 // RemoveDestination stops the named destination (what it holds is sent,
 // up to 5 s) and forgets it. Removing the last one while live ends the
 // stream.
 func (e *Engine) RemoveDestination(name string) error {
+	if !e.cfg.Interactive {
+		return errHeadless
+	}
 	e.ctlMu.Lock()
-	found := false
-	for i, d := range e.dests {
-		if d.Name == name {
-			e.dests = append(e.dests[:i:i], e.dests[i+1:]...)
-			found = true
-			break
-		}
+	i := slices.IndexFunc(e.dests, func(d Destination) bool { return d.Name == name })
+	if i < 0 {
+		e.ctlMu.Unlock()
+		return fmt.Errorf("no destination called %q", name)
 	}
+	e.dests = slices.Delete(e.dests, i, i+1)
 	var gone *outputEntry
-	for i, l := range e.live {
-		if l.dest.Name == name {
-			gone = l
-			e.live = append(e.live[:i:i], e.live[i+1:]...)
-			break
-		}
-	}
-	if gone != nil {
+	if j := slices.IndexFunc(e.live, func(l *outputEntry) bool { return l.dest.Name == name }); j >= 0 {
+		gone = e.live[j]
+		e.live = slices.Delete(e.live, j, j+1)
 		e.publishOutputs()
 	}
 	e.ctlMu.Unlock()
-	if !found {
-		for _, o := range e.fixed {
-			if o.Name() == name {
-				return fmt.Errorf("%s was given on the command line and cannot be removed from a headless run", name)
-			}
-		}
-		return fmt.Errorf("no destination called %q", name)
-	}
 	if gone != nil {
 		e.stopEntries(gone)
 	}
@@ -203,7 +178,8 @@ func (e *Engine) stopEntries(entries ...*outputEntry) {
 	}
 }
 
-// StartRecording starts a local FLV recording and returns its path: the
+// StartRecording starts a local recording (FLV, or MKV as the preset
+// says) and returns its path: the
 // run's record path, or studio-DATE_TIME.flv in the working directory. An
 // existing file is never overwritten; a time is added to the name instead.
 func (e *Engine) StartRecording() (string, error) {

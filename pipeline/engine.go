@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +35,6 @@ type Destination struct {
 	Name    string
 	URL     string
 	QueueMs int
-	CAFile  string
 }
 
 // Config is everything one run needs; the command line builds it from the
@@ -114,10 +114,13 @@ type Engine struct {
 	wantKey atomic.Bool
 	// target is the video bitrate the loop applies to the encoder; abr
 	// (nil unless the preset asks for adaptive bitrate) moves it, on the
-	// adapt goroutine; abrReset asks it to start again from the top.
-	target   atomic.Int64
-	abr      *encode.Adaptive
-	abrReset atomic.Bool
+	// adapt goroutine.
+	target atomic.Int64
+	abr    *encode.Adaptive
+	// links are the published outputs that are network destinations (the
+	// ones adaptive bitrate watches); fixedLinks the headless ones.
+	links      atomic.Pointer[[]*output.Output]
+	fixedLinks []*output.Output
 	// dests are where going live pushes to (cfg.Destinations, plus and
 	// minus what AddDestination and RemoveDestination change); ctlMu.
 	dests []Destination
@@ -146,6 +149,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 	e.outCtx, e.abortOuts = context.WithCancel(context.Background())
 	empty := []*output.Output{}
 	e.outputs.Store(&empty)
+	e.links.Store(&empty)
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -194,8 +198,9 @@ func Open(cfg Config) (_ *Engine, err error) {
 		return e, nil
 	}
 	for _, d := range cfg.Destinations {
-		e.fixed = append(e.fixed, e.newRTMP(d))
+		e.fixedLinks = append(e.fixedLinks, e.newRTMP(d))
 	}
+	e.fixed = append(e.fixed, e.fixedLinks...)
 	if cfg.RecordPath != "" {
 		e.fixed = append(e.fixed, e.newRecorder(cfg.RecordPath))
 	}
@@ -219,7 +224,7 @@ func (e *Engine) newRTMP(d Destination) *output.Output {
 		// headless run reports one that never worked (exit 1).
 		policy.FirstTries = 0
 	}
-	sink := &output.RTMP{URL: d.URL, CAFile: d.CAFile}
+	sink := &output.RTMP{URL: d.URL, CAFile: n.CAFile}
 	o := output.New(d.Name, presets.MaskURL(d.URL), sink, drops, policy, e.cfg.Logf)
 	o.OnResync(func() { e.wantKey.Store(true) })
 	return o
@@ -458,9 +463,7 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 			if e.wantKey.Swap(false) {
 				e.venc.ForceKeyframe()
 			}
-			if t := e.target.Load(); t != e.venc.Bitrate() {
-				e.venc.SetBitrate(t)
-			}
+			e.venc.SetBitrate(e.target.Load()) // a no-op unless adaptive bitrate moved it
 			t0 := time.Now()
 			err = e.venc.Encode(fr.AV, push)
 			e.encodeNanos.Add(int64(time.Since(t0)))
@@ -531,6 +534,10 @@ func (e *Engine) fanOut(p *media.Packet) {
 
 // publishOutputs rebuilds the list the loop sends to. Call with ctlMu held.
 func (e *Engine) publishOutputs() {
+	links := append([]*output.Output(nil), e.fixedLinks...)
+	for _, l := range e.live {
+		links = append(links, l.out)
+	}
 	all := append([]*output.Output(nil), e.fixed...)
 	for _, l := range e.live {
 		all = append(all, l.out)
@@ -539,6 +546,7 @@ func (e *Engine) publishOutputs() {
 		all = append(all, e.recording.out)
 	}
 	e.outputs.Store(&all)
+	e.links.Store(&links)
 }
 
 // watchOutputs closes the returned channel when every fixed output has
@@ -704,13 +712,15 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 }
 
 // adaptLoop runs adaptive bitrate: twice a second it samples every live
-// RTMP destination and moves the encoder's target.
+// RTMP destination and moves the encoder's target. With no destination at
+// all (the stream stopped, or every one failed for good) it goes back to
+// the preset's bitrate, for the recording and the next stream.
 func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(encode.AdaptiveInterval)
 	defer t.Stop()
 	type seen struct{ bytes, dropped int64 }
-	last := map[*output.Output]seen{}
+	last, next := map[*output.Output]seen{}, map[*output.Output]seen{}
 	lastAt := time.Now()
 	var links []encode.LinkSample
 	for {
@@ -718,18 +728,16 @@ func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
 		case <-stop:
 			return
 		case now := <-t.C:
-			if e.abrReset.Swap(false) {
-				e.abr.Reset()
-				e.target.Store(e.abr.Target())
-			}
 			dt := now.Sub(lastAt).Seconds()
 			lastAt = now
 			links = links[:0]
-			next := make(map[*output.Output]seen, len(last))
-			for _, o := range *e.outputs.Load() {
-				if o.Name() == stats.RecordingName {
-					continue // a disk is not a link
-				}
+			clear(next)
+			outs := *e.links.Load()
+			if !slices.ContainsFunc(outs, func(o *output.Output) bool { return o.State() != stats.StateFailed }) {
+				e.abr.Reset()
+				e.target.Store(e.abr.Target())
+			}
+			for _, o := range outs {
 				s := o.Snapshot()
 				next[o] = seen{s.BytesSent, s.FramesDropped}
 				prev, known := last[o]
@@ -742,7 +750,7 @@ func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
 					Drops: s.FramesDropped - prev.dropped,
 				})
 			}
-			last = next
+			last, next = next, last
 			before := e.abr.Target()
 			clock, _ := e.clock.Now()
 			if bps, changed := e.abr.Sample(clock, links); changed {

@@ -3,7 +3,6 @@ package presets
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -136,18 +135,6 @@ const (
 	FormatMKV = "mkv"
 )
 
-// RecordFormat is the recording's container: Format, or the one the path's
-// extension names.
-func (r RecordConfig) RecordFormat() string {
-	if r.Format != "" {
-		return r.Format
-	}
-	if strings.EqualFold(filepath.Ext(r.Path), ".mkv") {
-		return FormatMKV
-	}
-	return FormatFLV
-}
-
 // Source kinds.
 const (
 	KindTestsrc = "testsrc" // generated test pattern and tone
@@ -254,6 +241,18 @@ func (p *Preset) ProgramScenes() []SceneConfig {
 	return out
 }
 
+// OutputName is the first of out1, out2, … that taken does not hold: the
+// name of a --to URL or of one the console adds. (A preset's unnamed
+// outputs are named by position, out1 for the first, and a clash is
+// reported with its line.)
+func OutputName(taken func(string) bool) string {
+	for i := 1; ; i++ {
+		if n := "out" + strconv.Itoa(i); !taken(n) {
+			return n
+		}
+	}
+}
+
 // DefaultOutput returns an OutputConfig with its defaults (no name, no URL).
 func DefaultOutput() OutputConfig { return OutputConfig{QueueMs: DefaultQueueMs} }
 
@@ -261,6 +260,12 @@ func DefaultOutput() OutputConfig { return OutputConfig{QueueMs: DefaultQueueMs}
 // nearest parent that appeared in the file).
 func (p *Preset) errAt(key, format string, args ...any) *Error {
 	return &Error{File: p.File, Line: p.lineOf(key), Key: key, Reason: fmt.Sprintf(format, args...)}
+}
+
+// said reports whether the preset's file wrote key.
+func (p *Preset) said(key string) bool {
+	_, ok := p.lines[key]
+	return ok
 }
 
 func (p *Preset) lineOf(key string) int {
@@ -438,7 +443,9 @@ func (p *Preset) checkNetwork() *Error {
 		switch {
 		case n.MinBitrate < 100_000:
 			return p.errAt("network.min_bitrate", "must be at least 100k")
-		case n.MinBitrate > p.Video.Bitrate:
+		case n.MinBitrate > p.Video.Bitrate && p.said("network.min_bitrate"):
+			// The default floor above a low video.bitrate is simply that
+			// bitrate (the engine clamps); one written out is a mistake.
 			return p.errAt("network.min_bitrate", "%s is above video.bitrate (%s)", n.MinBitrate, p.Video.Bitrate)
 		}
 	}

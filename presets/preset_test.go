@@ -403,14 +403,14 @@ func TestNetworkAndRecordSettings(t *testing.T) {
 		"  adaptive_bitrate: true\n  min_bitrate: 800k\n  ca_file: /etc/ca.pem\nrecord:\n  path: show.MKV\n  split_size: 2G\n  split_time: 30m\n"))
 	require.NoError(t, err)
 	require.Equal(t, NetworkConfig{DropBFramesMs: 1000, DropPFramesMs: 1500, AdaptiveBitrate: true, MinBitrate: 800_000, CAFile: "/etc/ca.pem"}, p.Network)
-	require.Equal(t, FormatMKV, p.Record.RecordFormat())
+	require.Equal(t, "", p.Record.Format, "the recorder picks MKV from the .MKV name")
 	require.Equal(t, ByteSize(2_000_000_000), p.Record.SplitSize)
 	require.Equal(t, Duration(30*time.Minute), p.Record.SplitTime)
 
 	d, err := Parse("d.yaml", []byte("name: d\n"))
 	require.NoError(t, err)
 	require.Equal(t, DefaultNetwork(), d.Network)
-	require.Equal(t, FormatFLV, d.Record.RecordFormat())
+	require.Equal(t, RecordConfig{}, d.Record)
 	require.Equal(t, "500M", ByteSize(500_000_000).String())
 	require.Equal(t, "1500", ByteSize(1500).String())
 }

@@ -94,14 +94,17 @@ func TestRTMPSRefused(t *testing.T) {
 	require.True(t, os.IsNotExist(err), "a recording exists: %v", err)
 }
 
-func TestBuildDestinationsPassCAFile(t *testing.T) {
-	p := presets.Defaults()
-	p.Network.CAFile = "/etc/studio/ca.pem"
-	p.Outputs = []presets.OutputConfig{{Name: "main", URL: "rtmps://ingest.example.com/live/k1", QueueMs: 2000}}
-	dests, err := buildDestinations(p, []string{"rtmps://backup.example.com/live/k2"})
+// The preset's CA file reaches every destination through the engine
+// (TestRTMPSPublishWithCAFile shows it working for a --to URL); names
+// given to --to URLs never take a preset output's name.
+func TestBuildDestinationsNamesDoNotCollide(t *testing.T) {
+	p, err := presets.Parse("p.yaml", []byte("outputs:\n  - url: rtmps://ingest.example.com/live/k1\n  - name: out2\n    url: rtmp://b.example.com/live/k2\n"))
 	require.NoError(t, err)
-	require.Len(t, dests, 2)
+	dests, err := buildDestinations(p, []string{"rtmps://backup.example.com/live/k3"})
+	require.NoError(t, err)
+	var names []string
 	for _, d := range dests {
-		require.Equal(t, "/etc/studio/ca.pem", d.CAFile, d.Name)
+		names = append(names, d.Name)
 	}
+	require.Equal(t, []string{"out1", "out2", "out3"}, names)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,11 +10,13 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"studio/pipeline"
+	"studio/pipeline/output"
 	"studio/pipeline/stats"
 	"studio/presets"
 )
@@ -329,19 +330,17 @@ func captureInput(p *presets.Preset, kind string, ef engineFlags) {
 // buildDestinations lists the preset's outputs, then each --to URL (checked).
 func buildDestinations(p *presets.Preset, to []string) ([]pipeline.Destination, error) {
 	var dests []pipeline.Destination
-	for i, o := range p.Outputs {
-		name := o.Name
-		if name == "" {
-			name = fmt.Sprintf("out%d", i+1)
-		}
-		dests = append(dests, pipeline.Destination{Name: name, URL: o.URL, QueueMs: o.QueueMs, CAFile: p.Network.CAFile})
+	for _, o := range p.Outputs { // named by Parse
+		dests = append(dests, pipeline.Destination{Name: o.Name, URL: o.URL, QueueMs: o.QueueMs})
 	}
 	for _, u := range to {
 		if err := checkDestination(u); err != nil {
 			return nil, err
 		}
-		dests = append(dests, pipeline.Destination{Name: fmt.Sprintf("out%d", len(dests)+1), URL: u, QueueMs: presets.DefaultQueueMs,
-			CAFile: p.Network.CAFile})
+		name := presets.OutputName(func(n string) bool {
+			return slices.ContainsFunc(dests, func(d pipeline.Destination) bool { return d.Name == n })
+		})
+		dests = append(dests, pipeline.Destination{Name: name, URL: u, QueueMs: presets.DefaultQueueMs})
 	}
 	return dests, nil
 }
@@ -353,16 +352,16 @@ func checkCAFile(p *presets.Preset) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	_, err := output.LoadCAPool(path)
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, os.ErrNotExist):
 		return usagef("%s: network.ca_file: %q not found", p.File, path)
-	case err != nil:
-		return usagef("%s: network.ca_file: cannot read %q: %v", p.File, path, err)
-	case !x509.NewCertPool().AppendCertsFromPEM(data):
+	case errors.Is(err, output.ErrNoPEM):
 		return usagef("%s: network.ca_file: %q holds no PEM certificate", p.File, path)
 	}
-	return nil
+	return usagef("%s: network.ca_file: cannot read %q: %v", p.File, path, errors.Unwrap(err))
 }
 
 // checkPresetInputs checks every file source of the preset.

@@ -12,17 +12,12 @@ import (
 
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
-)
-
-// Recording formats (RecordOptions.Format).
-const (
-	FormatFLV = "flv"
-	FormatMKV = "mkv"
+	"studio/presets"
 )
 
 // RecordOptions say how a local recording is written.
 type RecordOptions struct {
-	// Format is FormatFLV or FormatMKV; "" picks MKV for a .mkv path and
+	// Format is presets.FormatFLV or presets.FormatMKV; "" picks MKV for a .mkv path and
 	// FLV otherwise.
 	Format string
 	// SplitSize starts a new file at the first video keyframe once the
@@ -90,9 +85,9 @@ type Recording struct {
 func NewRecording(path string, opt RecordOptions) *Recording {
 	r := &Recording{path: path, opt: opt, format: opt.Format}
 	if r.format == "" {
-		r.format = FormatFLV
+		r.format = presets.FormatFLV
 		if strings.EqualFold(filepath.Ext(path), ".mkv") {
-			r.format = FormatMKV
+			r.format = presets.FormatMKV
 		}
 	}
 	first := path
@@ -117,7 +112,7 @@ func (r *Recording) Open(_ context.Context, h media.StreamHeader) error {
 	if r.opened {
 		return &PermanentError{fmt.Errorf("recording %s: not reopened (that would truncate it)", r.Path())}
 	}
-	if r.format != FormatFLV && r.format != FormatMKV {
+	if r.format != presets.FormatFLV && r.format != presets.FormatMKV {
 		return &PermanentError{fmt.Errorf("recording %s: unknown format %q (use flv or mkv)", r.path, r.format)}
 	}
 	r.opened = true
@@ -135,7 +130,7 @@ func (r *Recording) Open(_ context.Context, h media.StreamHeader) error {
 
 func (r *Recording) openPart(path string) (partSink, error) {
 	var s partSink = &Recorder{Path: path}
-	if r.format == FormatMKV {
+	if r.format == presets.FormatMKV {
 		s = &MKVRecorder{Path: path}
 	}
 	if err := s.Open(context.Background(), r.header); err != nil {

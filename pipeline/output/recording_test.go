@@ -13,6 +13,7 @@ import (
 	"studio/internal/testpeer"
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
+	"studio/presets"
 )
 
 func TestPartPath(t *testing.T) {
@@ -44,8 +45,8 @@ func TestRecordingOneFile(t *testing.T) {
 		{"mkv by name", "b.mkv", "", "matroska"},
 		{"mkv by name, any case", "c.MKV", "", "matroska"},
 		{"other names are flv", "d.rec", "", "flv"},
-		{"format wins over the name", "e.flv", FormatMKV, "matroska"},
-		{"flv named .mkv", "f.mkv", FormatFLV, "flv"},
+		{"format wins over the name", "e.flv", presets.FormatMKV, "matroska"},
+		{"flv named .mkv", "f.mkv", presets.FormatFLV, "flv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.path)
@@ -84,7 +85,7 @@ func TestRecordingOneFile(t *testing.T) {
 func TestRecordingSplits(t *testing.T) {
 	h, pkts := encodedStream(t, 300) // 10 s, keyframes every 2 s
 	defer releaseAll(pkts)
-	for _, format := range []string{FormatFLV, FormatMKV} {
+	for _, format := range []string{presets.FormatFLV, presets.FormatMKV} {
 		t.Run(format+" by time", func(t *testing.T) {
 			base := filepath.Join(t.TempDir(), "show."+format)
 			r := NewRecording(base, RecordOptions{SplitTime: 4 * time.Second})

@@ -120,20 +120,34 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 func (r *RTMP) tlsConfig(host string) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	if r.CAFile != "" {
-		pem, err := os.ReadFile(r.CAFile)
+		pool, err := LoadCAPool(r.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no PEM certificates in it", r.CAFile)
+			return nil, err
 		}
 		cfg.RootCAs = pool
 	}
 	return cfg, nil
+}
+
+// ErrNoPEM: a CA file holds no PEM certificate.
+var ErrNoPEM = errors.New("holds no PEM certificate")
+
+// LoadCAPool is the system's certificate authorities plus the ones in the
+// PEM file at path (the preset's network.ca_file). Read on every connect,
+// so a renewed file is picked up without a restart.
+func LoadCAPool(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s: %w", path, ErrNoPEM)
+	}
+	return pool, nil
 }
 
 // videoMessage wraps an FLV video tag body (as built by package flv) in a
