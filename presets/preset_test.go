@@ -407,6 +407,10 @@ func TestNetworkAndRecordSettings(t *testing.T) {
 	require.Equal(t, ByteSize(2_000_000_000), p.Record.SplitSize)
 	require.Equal(t, Duration(30*time.Minute), p.Record.SplitTime)
 
+	low, err := Parse("low.yaml", []byte("video:\n  bitrate: 400k\nnetwork:\n  adaptive_bitrate: true\n"))
+	require.NoError(t, err, "the default floor above a low bitrate is not the user's mistake")
+	require.Equal(t, DefaultMinBitrate, low.Network.MinBitrate)
+
 	d, err := Parse("d.yaml", []byte("name: d\n"))
 	require.NoError(t, err)
 	require.Equal(t, DefaultNetwork(), d.Network)

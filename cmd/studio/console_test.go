@@ -223,7 +223,13 @@ func TestConsoleInTmux(t *testing.T) {
 		out1 := strings.Fields(row(s, "out1"))
 		return row(s, "out2") == "" && strings.Contains(s, "out2: removed") && len(out1) > 1 && out1[1] == "live"
 	}, 15*time.Second, "out2 gone, out1 still live")
-	require.Contains(t, ngx.ErrorLog(), "deleteStream")
+	unpublished := strings.Count(ngx.ErrorLog(), "deleteStream")
+	require.Positive(t, unpublished, "out2 was not unpublished")
+	// out2 stopped on nginx; out1 goes on.
+	size2, sizeOut1 := fileSize(rec2), fileSize(rec)
+	time.Sleep(1500 * time.Millisecond)
+	require.Equal(t, size2, fileSize(rec2), "out2's recording still grows after its removal")
+	require.Greater(t, fileSize(rec), sizeOut1, "out1 stopped with out2")
 
 	// 4. Scene switch and help overlay.
 	c.keys("2")
@@ -280,7 +286,7 @@ func TestConsoleInTmux(t *testing.T) {
 	// 8. What nginx got: a clean stream that starts near zero although it
 	// joined a program already running, and was unpublished at the end.
 	got := ngx.WaitRecordingStable(t, key, 10*time.Second)
-	require.Contains(t, ngx.ErrorLog(), "deleteStream", "stream was not unpublished")
+	require.Greater(t, strings.Count(ngx.ErrorLog(), "deleteStream"), unpublished, "stream was not unpublished")
 	p := testpeer.FFprobe(t, got)
 	require.NotNil(t, p.Video, "no video in %s", got)
 	require.NotNil(t, p.Audio, "no audio in %s", got)

@@ -117,12 +117,11 @@ func (p *Proxy) Stall(on bool) { p.gate.setStall(on) }
 // accepting new ones.
 func (p *Proxy) DropConns() {
 	p.mu.Lock()
-	conns := p.conns
-	p.conns = map[*proxyConn]struct{}{}
-	p.mu.Unlock()
-	for c := range conns {
+	defer p.mu.Unlock() // serve sets c.server under mu: close sees it whole
+	for c := range p.conns {
 		c.close()
 	}
+	p.conns = map[*proxyConn]struct{}{}
 }
 
 // Accepted returns how many connections the proxy has accepted so far.

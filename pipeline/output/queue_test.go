@@ -34,16 +34,12 @@ func (p pkt) make() *media.Packet {
 
 func popAll(t *testing.T, q *Queue) []pkt {
 	t.Helper()
-	q.Close()
 	var out []pkt
-	for {
-		p, ok := q.Pop(context.Background())
-		if !ok {
-			return out
-		}
+	for _, p := range drain(q) {
 		out = append(out, pkt{p.Kind, p.DTS, p.Key})
 		p.Release()
 	}
+	return out
 }
 
 // requireReleasedOnce checks that the queue dropped its reference to p: the

@@ -142,15 +142,6 @@ func (c *Context) Panel(title string, focused bool, w, h int, body []string) []s
 	return append([]string{Fit(head, w)}, Block(body, w, h-1)...)
 }
 
-// PanelNote is Panel with a note after the title, in the warning colour
-// (something the streamer should notice, such as adaptive bitrate acting).
-func (c *Context) PanelNote(title, note string, focused bool, w, h int, body []string) []string {
-	if note == "" {
-		return c.Panel(title, focused, w, h, body)
-	}
-	return c.Panel(title+" "+c.Styles.Rule.Render("·")+" "+c.Styles.Warn.Render(note), focused, w, h, body)
-}
-
 // SideBySide joins blocks of equal height left to right with gap spaces
 // between them.
 func SideBySide(gap int, blocks ...[]string) []string {

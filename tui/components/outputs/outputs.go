@@ -23,6 +23,9 @@ const (
 // Model keeps each output's bitrate history.
 type Model struct {
 	history map[string][]float64
+	// titleNote and title cache the panel title with its note (rendered
+	// once per note, not once per frame).
+	titleNote, title string
 }
 
 // Observe records one stats snapshot's bitrates.
@@ -69,7 +72,13 @@ func (m *Model) View(c *common.Context, rows []Row, rec Recording, note string, 
 		lines = append(lines, "  "+c.Styles.Dim.Render("no destination: press a to add one (rtmp://HOST/APP/KEY)"))
 	}
 	lines = append(lines, recordingRow(c, rec))
-	return c.PanelNote("Outputs", note, focused, w, h, lines)
+	if note != m.titleNote || m.title == "" {
+		m.titleNote, m.title = note, "Outputs"
+		if note != "" {
+			m.title += " " + c.Styles.Rule.Render("·") + " " + c.Styles.Warn.Render(note)
+		}
+	}
+	return c.Panel(m.title, focused, w, h, lines)
 }
 
 func (m *Model) row(c *common.Context, r Row, selected bool, w int) string {
