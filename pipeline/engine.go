@@ -719,7 +719,13 @@ func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(encode.AdaptiveInterval)
 	defer t.Stop()
-	type seen struct{ bytes, dropped int64 }
+	// A link counts from its second live sample on: the frames it drops
+	// while waiting for its first keyframe (going live, or back from a
+	// reconnect) are the start of a stream, not congestion.
+	type seen struct {
+		bytes, dropped int64
+		live           bool
+	}
 	last, next := map[*output.Output]seen{}, map[*output.Output]seen{}
 	lastAt := time.Now()
 	var links []encode.LinkSample
@@ -739,9 +745,10 @@ func (e *Engine) adaptLoop(stop <-chan struct{}, done chan<- struct{}) {
 			}
 			for _, o := range outs {
 				s := o.Snapshot()
-				next[o] = seen{s.BytesSent, s.FramesDropped}
+				live := s.State == stats.StateLive
+				next[o] = seen{s.BytesSent, s.FramesDropped, live}
 				prev, known := last[o]
-				if s.State != stats.StateLive || !known || dt <= 0 {
+				if !live || !known || !prev.live || dt <= 0 {
 					continue
 				}
 				links = append(links, encode.LinkSample{

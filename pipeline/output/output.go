@@ -192,13 +192,11 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 	backoff := o.policy.BackoffFirst
 	tries, rejects := 0, 0
 	resync := false // a connection was lost or refused: what is queued is stale
-	connected := false
 	down := time.Now()
 	for {
 		tries++
 		err := o.open(ctx, h)
 		if err == nil {
-			connected = true
 			tries, rejects, backoff = 0, 0, o.policy.BackoffFirst
 			if o.everLive.Swap(true) {
 				n := o.reconnects.Add(1)
@@ -223,6 +221,7 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 			if err == nil {
 				return o.sink.Close()
 			}
+			down = time.Now()
 			_ = o.sink.Close()
 			if ctx.Err() != nil {
 				return nil
@@ -234,9 +233,6 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 		// Until the next connection, what the program makes cannot reach
 		// this destination: drop it rather than send it late.
 		o.queue.Pause()
-		if connected {
-			connected, down = false, time.Now()
-		}
 		resync = true
 		o.setError(err)
 		var perm *PermanentError

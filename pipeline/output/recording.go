@@ -204,11 +204,16 @@ func (r *Recording) startPart(key *media.Packet) error {
 	return nil
 }
 
+// closePrev finishes the part before a split. A failure there is final:
+// the recording is never reopened, so it must not look retryable.
 func (r *Recording) closePrev() error {
 	err := r.prev.Close()
 	r.closedBytes += r.prev.BytesWritten()
 	r.prev = nil
-	return err
+	if err != nil {
+		return &PermanentError{err}
+	}
+	return nil
 }
 
 // count updates the byte total that BytesWritten reports.

@@ -75,6 +75,12 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	if err != nil {
 		return &PermanentError{err}
 	}
+	// Everything that can fail without the network is done before
+	// connecting, so a failure never leaves a connection behind.
+	meta, err := amf0.Unmarshal(hb.metadata)
+	if err != nil {
+		return &PermanentError{fmt.Errorf("onMetaData: %w", err)}
+	}
 	c := &gortmplib.Client{URL: u, Publish: true}
 	if u.Scheme == "rtmps" {
 		if c.TLSConfig, err = r.tlsConfig(u.Hostname()); err != nil {
@@ -86,8 +92,12 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	r.path, r.host = u.Path, u.Host
 	if err := c.Initialize(cctx); err != nil {
 		if ctx.Err() == nil && cctx.Err() != nil {
-			// gortmplib closes the connection when the context ends and
-			// reports the read that failed; say what happened instead.
+			// gortmplib dials and handshakes on this context; when it ends
+			// it reports the dial or the read that failed. Say which.
+			var op *net.OpError
+			if errors.As(err, &op) && op.Op == "dial" {
+				return fmt.Errorf("no answer from %s within %s (connecting timed out: host down or port filtered?)", r.host, connectTimeout)
+			}
 			return fmt.Errorf("no answer from %s within %s (the server took the connection but did not complete the RTMP handshake)",
 				r.host, connectTimeout)
 		}
@@ -99,10 +109,6 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	r.readErr = atomic.Value{}
 	go r.readLoop(c)
 
-	meta, err := amf0.Unmarshal(hb.metadata)
-	if err != nil {
-		return &PermanentError{fmt.Errorf("onMetaData: %w", err)}
-	}
 	msgs := []message.Message{
 		&message.DataAMF0{ChunkStreamID: 4, MessageStreamID: 0x1000000, Payload: append(amf0.Data{"@setDataFrame"}, meta...)},
 		ptr(videoMessage(hb.avcSeq, 0)),
@@ -294,9 +300,13 @@ func (r *RTMP) Close() error {
 	}
 	r.client = nil
 	r.wmu.Lock()
-	_ = c.NetConn().SetWriteDeadline(time.Now().Add(2 * time.Second))
-	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.path)}})
-	_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
+	// A peer found stalled would only hold the unpublish for its 2 s and
+	// delay the reconnect.
+	if r.sock == nil || !r.sock.stalled.Load() {
+		_ = c.NetConn().SetWriteDeadline(time.Now().Add(2 * time.Second))
+		_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "FCUnpublish", CommandID: 6, Arguments: []any{nil, lastSegment(r.path)}})
+		_ = c.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "deleteStream", CommandID: 7, Arguments: []any{nil, float64(1)}})
+	}
 	r.wmu.Unlock()
 	if r.sock != nil {
 		r.sock.close()

@@ -37,12 +37,14 @@ const (
 // socketWatch holds an RTMP connection's TCP socket to a small unsent
 // backlog and notices a peer that stops reading.
 type socketWatch struct {
-	tc  *net.TCPConn
 	raw syscall.RawConn
 	// roomFn is w.checkRoom bound once, so that waiting does not
 	// allocate; hasRoom is its answer (writer goroutine only).
 	roomFn  func(fd uintptr)
 	hasRoom bool
+	// ackedFn is w.readAcked bound once; ackedN its answer (watchdog only).
+	ackedFn func(fd uintptr)
+	ackedN  uint64
 
 	// waitingSince is when the current write began (unix ns; 0: none).
 	waitingSince atomic.Int64
@@ -67,8 +69,8 @@ func watchSocket(nc net.Conn) (*socketWatch, bool) {
 	_ = raw.Control(func(fd uintptr) {
 		_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, notSentLowat)
 	})
-	w := &socketWatch{tc: tc, raw: raw, stop: make(chan struct{}), done: make(chan struct{})}
-	w.roomFn = w.checkRoom
+	w := &socketWatch{raw: raw, stop: make(chan struct{}), done: make(chan struct{})}
+	w.roomFn, w.ackedFn = w.checkRoom, w.readAcked
 	go w.watch(nc)
 	return w, true
 }
@@ -87,6 +89,11 @@ const roomPoll = 2 * time.Millisecond
 // beginWrite waits for room in the socket and marks a write as under way
 // for the watchdog, which ends the wait when the peer stops reading.
 func (w *socketWatch) beginWrite() error {
+	if w.stalled.Load() {
+		// Found out between writes: the deadline it set may since have
+		// been pushed back by this write's own.
+		return os.ErrDeadlineExceeded
+	}
 	start := time.Now()
 	w.waitingSince.Store(start.UnixNano())
 	for {
@@ -113,19 +120,20 @@ func (w *socketWatch) watch(nc net.Conn) {
 	defer close(w.done)
 	t := time.NewTicker(stallCheck)
 	defer t.Stop()
-	acked := w.acked()
-	progress := time.Now()
+	var acked uint64
+	var progress time.Time
 	for {
 		select {
 		case <-w.stop:
 			return
 		case now := <-t.C:
-			if a := w.acked(); a != acked {
-				acked, progress = a, now
-			}
 			since := w.waitingSince.Load()
 			if since == 0 {
+				progress = time.Time{} // idle: nothing to judge, nothing to read
 				continue
+			}
+			if a := w.acked(); progress.IsZero() || a != acked {
+				acked, progress = a, now
 			}
 			from := time.Unix(0, since)
 			if progress.After(from) {
@@ -142,13 +150,14 @@ func (w *socketWatch) watch(nc net.Conn) {
 
 // acked is the count of bytes the server has acknowledged.
 func (w *socketWatch) acked() uint64 {
-	var n uint64
-	_ = w.raw.Control(func(fd uintptr) {
-		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-			n = info.Bytes_acked
-		}
-	})
-	return n
+	_ = w.raw.Control(w.ackedFn)
+	return w.ackedN
+}
+
+func (w *socketWatch) readAcked(fd uintptr) {
+	if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+		w.ackedN = info.Bytes_acked
+	}
 }
 
 // close stops the watchdog.
