@@ -336,10 +336,15 @@ func TestAddAndRemoveDestinationsWhileLive(t *testing.T) {
 	_, err := e.AddDestination("", "http://example.com/live/secretKey")
 	require.ErrorContains(t, err, "not supported")
 	require.NotContains(t, err.Error(), "secretKey")
+	// Unnamed ones take the first free outN ("main" is not one of them).
 	name, err := e.AddDestination("", ngx.URL("idleKey"))
 	require.NoError(t, err)
+	require.Equal(t, "out1", name, "the first free outN")
+	name, err = e.AddDestination("", ngx.URL("idleKey2"))
+	require.NoError(t, err)
 	require.Equal(t, "out2", name, "the next free outN")
-	require.NoError(t, e.RemoveDestination("out2"), "not live: just forgotten")
+	require.NoError(t, e.RemoveDestination("out1"), "not live: just forgotten")
+	require.NoError(t, e.RemoveDestination("out2"))
 
 	mainFrom := time.Now()
 	require.NoError(t, e.GoLive())
