@@ -89,8 +89,7 @@ func (e *Engine) AddDestination(name, url string) (string, error) {
 		e.live = append(e.live, e.startOutput(e.newRTMP(d), d, ""))
 		e.publishOutputs()
 	}
-	e.cfg.Logf("%s: added %s", name, presets.MaskURL(url))
-	return name, nil
+	return name, nil // the caller reports it: a log line here showed twice
 }
 
 // errHeadless: destinations are added and removed in the console only.
@@ -120,7 +119,6 @@ func (e *Engine) RemoveDestination(name string) error {
 	if gone != nil {
 		e.stopEntries(gone)
 	}
-	e.cfg.Logf("%s: removed", name)
 	return nil
 }
 

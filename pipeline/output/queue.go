@@ -31,12 +31,14 @@ type Queue struct {
 	minPriority media.Priority
 	// paused: the destination is down; everything pushed is discarded.
 	paused bool
-	// resyncing: after a reconnect, until the first keyframe. Audio waits
-	// for it too, so that sound and picture start together, and the frames
-	// before it are not counted as dropped: like what passed while the
-	// destination was down they are the reconnect's gap, not congestion
-	// (adaptive bitrate reads frames_dropped as congestion).
-	resyncing bool
+	// starting: the stream waits for its first keyframe (after connecting
+	// or reconnecting). The frames dropped until then are not counted: they
+	// are the start of a stream, not losses to congestion, which is what
+	// frames_dropped tells the streamer and adaptive bitrate.
+	starting bool
+	// holdAudio: after a reconnect, audio waits for that keyframe too, so
+	// that sound and picture start together.
+	holdAudio bool
 	dropped   int64
 	notEmpty  chan struct{} // 1-slot wake-up for Pop
 }
@@ -91,7 +93,7 @@ func (q *Queue) admit(p *media.Packet) bool {
 		return false
 	}
 	if p.Kind != media.Video {
-		return !q.resyncing
+		return !q.holdAudio
 	}
 	span := q.spanLocked()
 	if q.pol.BFrames > 0 && span > q.pol.BFrames {
@@ -106,14 +108,14 @@ func (q *Queue) admit(p *media.Packet) bool {
 		return false
 	}
 	if p.Priority < q.minPriority {
-		if !q.resyncing {
+		if !q.starting {
 			q.dropped++
 		}
 		return false
 	}
 	q.minPriority = media.PriorityDisposable
 	if p.Key {
-		q.resyncing = false
+		q.starting, q.holdAudio = false, false
 	}
 	return true
 }
@@ -121,18 +123,18 @@ func (q *Queue) admit(p *media.Packet) bool {
 // shed drops queued video below prio and makes incoming video below it
 // wait for a frame at or above it (OBS's drop_frames).
 func (q *Queue) shed(prio media.Priority) {
-	q.dropVideo(func(p *media.Packet) bool { return p.Priority < prio })
+	q.dropped += q.dropVideo(func(p *media.Packet) bool { return p.Priority < prio })
 	q.minPriority = max(q.minPriority, prio)
 }
 
-// dropVideo releases (and counts) the queued video packets drop picks, in
-// order, and closes the gaps; called with mu held.
-func (q *Queue) dropVideo(drop func(*media.Packet) bool) {
-	kept := 0
+// dropVideo releases the queued video packets drop picks, in order, closes
+// the gaps and says how many went; called with mu held.
+func (q *Queue) dropVideo(drop func(*media.Packet) bool) int64 {
+	kept, n := 0, int64(0)
 	for i := 0; i < q.n; i++ {
 		p := q.items[(q.head+i)%len(q.items)]
 		if p.Kind == media.Video && drop(p) {
-			q.dropped++
+			n++
 			p.Release()
 			continue
 		}
@@ -143,6 +145,7 @@ func (q *Queue) dropVideo(drop func(*media.Packet) bool) {
 		q.items[(q.head+i)%len(q.items)] = nil
 	}
 	q.n = kept
+	return n
 }
 
 // Pause discards what is queued and everything pushed from now on, until
@@ -163,7 +166,7 @@ func (q *Queue) Resync() {
 	q.releaseAllLocked()
 	q.paused = false
 	q.minPriority = media.PriorityHighest
-	q.resyncing = true
+	q.starting, q.holdAudio = true, true
 }
 
 func (q *Queue) grow() {
@@ -200,8 +203,8 @@ func (q *Queue) Pop(ctx context.Context) (*media.Packet, bool) {
 	}
 }
 
-// RequireKeyframe drops queued video up to the next keyframe: after a
-// reconnect the server must see a keyframe first.
+// RequireKeyframe drops queued video up to the next keyframe: a stream
+// must start on one. Those frames are not counted as dropped.
 func (q *Queue) RequireKeyframe() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -210,8 +213,8 @@ func (q *Queue) RequireKeyframe() {
 		seenKey = seenKey || p.Key
 		return !seenKey
 	})
-	if !seenKey {
-		q.minPriority = media.PriorityHighest
+	if !seenKey { // until one comes, what is dropped is the start, not a loss
+		q.minPriority, q.starting = media.PriorityHighest, true
 	}
 }
 
