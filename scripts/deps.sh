@@ -2,7 +2,8 @@
 # deps.sh installs the Debian 12 packages that studio's build (cgo against
 # FFmpeg 5.1) and its integration tests (nginx-rtmp with the stream module as
 # a TLS front for rtmps://, ffmpeg/ffprobe, rtmpdump,
-# tmux to drive the console, Xvfb and PulseAudio as capture peers) need. It is idempotent: when everything is present it prints
+# tmux to drive the console, Xvfb and PulseAudio as capture peers, espeak-ng
+# for speech to denoise) need. It is idempotent: when everything is present it prints
 # "deps: all present" and exits at once without touching apt.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ PKGS=(
 	libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
 	libswscale-dev libswresample-dev libavutil-dev
 	ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream rtmpdump fonts-dejavu-core procps tmux
-	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils time
+	xvfb x11-xserver-utils x11-utils pulseaudio pulseaudio-utils time espeak-ng
 )
 
 # Files that must exist even when dpkg says the package is installed.
@@ -29,6 +30,7 @@ declare -A FILES=(
 	[pulseaudio]=/usr/bin/pulseaudio
 	[pulseaudio-utils]=/usr/bin/pactl
 	[time]=/usr/bin/time
+	[espeak-ng]=/usr/bin/espeak-ng
 )
 
 missing=()

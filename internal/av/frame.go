@@ -66,3 +66,19 @@ func PackedPlane(f *astiav.Frame) ([]byte, int) {
 	stride := int(cf.linesize[0])
 	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[0])), stride*int(cf.height)), stride
 }
+
+// Plane returns plane i of a planar video frame (yuv420p: 0 is Y at full
+// size, 1 and 2 are U and V at half width and height, rounded up) and its
+// line size, without copying: writes change the frame.
+func Plane(f *astiav.Frame, i int) ([]byte, int) {
+	cf := (*C.AVFrame)(f.UnsafePointer())
+	if i < 0 || i >= C.AV_NUM_DATA_POINTERS || cf.data[i] == nil || cf.linesize[i] <= 0 || cf.height <= 0 {
+		return nil, 0
+	}
+	h := int(cf.height)
+	if i == 1 || i == 2 {
+		h = (h + 1) / 2
+	}
+	stride := int(cf.linesize[i])
+	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[i])), stride*h), stride
+}

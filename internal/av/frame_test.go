@@ -74,3 +74,24 @@ func TestPackedPlane(t *testing.T) {
 	require.GreaterOrEqual(t, stride, 40)
 	require.Len(t, p, stride*4)
 }
+
+func TestPlaneCoversEachYUVPlane(t *testing.T) {
+	f := astiav.AllocFrame()
+	defer f.Free()
+	f.SetWidth(10)
+	f.SetHeight(5)
+	f.SetPixelFormat(astiav.PixelFormatYuv420P)
+	require.NoError(t, f.AllocBuffer(0))
+	y, ys := av.Plane(f, 0)
+	require.GreaterOrEqual(t, ys, 10)
+	require.Len(t, y, ys*5)
+	u, us := av.Plane(f, 1)
+	require.GreaterOrEqual(t, us, 5)
+	require.Len(t, u, us*3, "chroma rows round up")
+	y[0], u[0] = 7, 9
+	data, err := f.Data().Bytes(1)
+	require.NoError(t, err)
+	require.Equal(t, byte(7), data[0], "a view, not a copy")
+	p, _ := av.Plane(f, 3)
+	require.Nil(t, p, "no fourth plane")
+}
