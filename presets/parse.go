@@ -95,6 +95,13 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 	if e := p.expand("network.ca_file", &p.Network.CAFile); e != nil {
 		return nil, e
 	}
+	dir := ""
+	if _, err := os.Stat(file); err == nil {
+		dir = filepath.Dir(file)
+	}
+	if e := p.resolveFilterPaths(dir); e != nil {
+		return nil, e
+	}
 	if e := p.validate(); e != nil {
 		return nil, e
 	}
@@ -338,6 +345,15 @@ func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Erro
 	if n == nil {
 		return d.err(line, path, "bad alias")
 	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Struct {
+		// `beauty:` alone turns an optional section on with its defaults.
+		ev := reflect.New(v.Type().Elem())
+		if df, ok := ev.Interface().(defaulter); ok {
+			df.setDefaults()
+		}
+		v.Set(ev)
+		return nil
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		if v.Kind() != reflect.Struct || v.Type().Implements(reflect.TypeFor[yaml.Unmarshaler]()) ||
 			v.Addr().Type().Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
@@ -352,6 +368,18 @@ func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Erro
 		return nil
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		// An optional section or value: present once written, with its
+		// defaults under what the file says.
+		ev := reflect.New(v.Type().Elem())
+		if df, ok := ev.Interface().(defaulter); ok {
+			df.setDefaults()
+		}
+		if e := d.walkValue(orig, ev.Elem(), path); e != nil {
+			return e
+		}
+		v.Set(ev)
+		return nil
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			return d.err(line, path, "expected a mapping of keys, got %s", kindName(n))

@@ -3,6 +3,7 @@ package presets
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ type Preset struct {
 	Outputs     []OutputConfig `yaml:"outputs"`
 	Network     NetworkConfig  `yaml:"network"` // how every RTMP destination copes with a bad link
 	Record      RecordConfig   `yaml:"record"`
-	File        string         `yaml:"-"` // where it came from ("demo (built-in)" or the path)
+	Filters     FiltersConfig  `yaml:"filters"` // processing of the program, after the scene
+	File        string         `yaml:"-"`       // where it came from ("demo (built-in)" or the path)
 
 	lines map[string]int // dotted key path -> line of the key in File
 }
@@ -50,6 +52,8 @@ type SourceConfig struct {
 	FPS         FrameRate  `yaml:"fps"`          // capture rate; default the program rate
 	PixelFormat string     `yaml:"pixel_format"` // camera: mjpeg, yuyv422, ...; default: chosen from what it offers
 	Audio       string     `yaml:"audio"`        // audio device captured with the picture: default, an index or a name from `studio devices`; auto (the default device if there is one); none (default): silence
+
+	Filters FiltersConfig `yaml:"filters"` // processing of this source before the scene
 }
 
 // SceneConfig is one scene: for now a single source shown full frame
@@ -317,7 +321,7 @@ func (p *Preset) validate() *Error {
 	if len(p.Sources) > 0 {
 		// A source: section left at its defaults (as a marshalled preset
 		// writes it) is harmless; one that says something would be ignored.
-		if _, both := p.lines["source"]; both && p.Source != DefaultSource() {
+		if _, both := p.lines["source"]; both && !reflect.DeepEqual(p.Source, DefaultSource()) {
 			return p.errAt("source", "use either source: (one source) or sources: (named sources for scenes), not both")
 		}
 	}
@@ -335,6 +339,9 @@ func (p *Preset) validate() *Error {
 		}
 		if e := p.checkSource(key, s); e != nil {
 			return e
+		}
+		if s.Name == stats.ProgramName {
+			return p.errAt(key+".name", `"program" names the program's own filters; choose another name`)
 		}
 	}
 	if len(p.Scenes) > MaxScenes {
@@ -403,6 +410,9 @@ func (p *Preset) validate() *Error {
 		return p.errAt("audio.channels", "must be 1 or 2")
 	}
 
+	if e := p.checkFilters("filters", p.Filters); e != nil {
+		return e
+	}
 	if e := p.checkNetwork(); e != nil {
 		return e
 	}
@@ -507,6 +517,9 @@ func (p *Preset) checkSource(key string, s SourceConfig) *Error {
 	}
 	if s.Color != "" && !colorRE.MatchString(s.Color) {
 		return p.errAt(key+".color", "%s is not a colour (use #rrggbb or a name such as navy)", quote(s.Color))
+	}
+	if e := p.checkFilters(key+".filters", s.Filters); e != nil {
+		return e
 	}
 	if s.ToneHz < 0 || s.ToneHz > 20000 {
 		return p.errAt(key+".tone_hz", "must be between 0 (silence) and 20000")

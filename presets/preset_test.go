@@ -24,7 +24,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "\n- a\n- b\n", "my.yaml:2: (root): expected a mapping of keys"},
 		{"syntax", "name: x\nvideo: fps: 30\n", "my.yaml:2: mapping values are not allowed in this context"},
 		{"unknown top key", "name: x\nvidoe:\n  fps: 30\n",
-			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, network, record)"},
+			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, network, record, filters)"},
 		{"unknown nested key", "name: x\n\nvideo:\n  size: 1280x720\n  fps: 30\n\n  bitrat: 2500k\n",
 			"my.yaml:7: video.bitrat: unknown key (known: size, max_size, fps, max_fps, bitrate, keyint_s, preset, tune, profile)"},
 		{"unknown key in list", "outputs:\n  - name: a\n    url: rtmp://h/app/k\n  - nmae: b\n",

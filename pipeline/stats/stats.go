@@ -24,10 +24,12 @@ const (
 )
 
 // Reserved names: the mixer's master fader (SetMute/SetGain and
-// Audio.Master), and the local recording among the outputs.
+// Audio.Master), the local recording among the outputs, and the program's
+// own filters (after the scene) among the sources' filters.
 const (
 	MasterName    = "master"
 	RecordingName = "recording"
+	ProgramName   = "program"
 )
 
 // Stats is one snapshot, built once a second.
