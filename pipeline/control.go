@@ -314,3 +314,13 @@ func (e *Engine) Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64) {
 	}
 	return e.prev.copyTo(dst, since)
 }
+
+// SetFilter implements tui.Controller.
+func (e *Engine) SetFilter(source, filter string, on bool) error {
+	return errors.New("filters are not wired yet")
+}
+
+// SetFilterStrength implements tui.Controller.
+func (e *Engine) SetFilterStrength(source, filter string, strength float64) error {
+	return errors.New("filters are not wired yet")
+}

@@ -39,6 +39,15 @@ type Controller interface {
 	// (stats.MasterName).
 	SetMute(source string, muted bool) error
 	SetGain(source string, db float64) error
+	// SetFilter turns a filter (stats.FilterBeauty, ...) of a source on or
+	// off, or of the program's own filters (source stats.ProgramName).
+	// Beauty and denoise may be turned on without being in the preset (at
+	// strength 0.5); the others must be configured there, and the error
+	// says so.
+	SetFilter(source, filter string, on bool) error
+	// SetFilterStrength sets a filter's main parameter (0..1): beauty,
+	// denoise or audio_denoise.
+	SetFilterStrength(source, filter string, strength float64) error
 	// SetPreview turns the preview picture on or off.
 	SetPreview(on bool)
 	// Preview copies the newest picture into dst (reallocating it when its

@@ -85,6 +85,10 @@ func (f *fakeController) SetMute(s string, m bool) error {
 	}
 	return nil
 }
+func (f *fakeController) SetFilter(source, filter string, on bool) error { return nil }
+func (f *fakeController) SetFilterStrength(source, filter string, v float64) error {
+	return nil
+}
 func (f *fakeController) SetGain(s string, db float64) error {
 	f.record("Gain " + s + " " + strconv.FormatFloat(db, 'f', -1, 64))
 	return nil

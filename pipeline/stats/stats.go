@@ -44,6 +44,28 @@ type Stats struct {
 	Audio   Audio     `json:"audio"`
 	Outputs []Output  `json:"outputs"`
 	Process Process   `json:"process"`
+	// ProgramFilters are the program's own filters (after the scene).
+	ProgramFilters []Filter `json:"program_filters,omitempty"`
+}
+
+// Filter names (presets' filters: keys), for SetFilter and Filter.Name.
+const (
+	FilterDenoise      = "denoise"       // video
+	FilterBeauty       = "beauty"        // skin smoothing
+	FilterWatermark    = "watermark"     // logos, text, clock
+	FilterAudioDenoise = "audio_denoise" // audio
+	FilterGate         = "gate"
+	FilterGain         = "gain"
+	FilterLimiter      = "limiter"
+)
+
+// Filter is the live state of one filter of a source or of the program.
+type Filter struct {
+	Name string `json:"name"`
+	On   bool   `json:"on"`
+	// Strength is the main parameter, 0..1 (beauty, denoise,
+	// audio_denoise); 0 for the others.
+	Strength float64 `json:"strength"`
 }
 
 // Source is one input of the program.
@@ -53,6 +75,9 @@ type Source struct {
 	State string  `json:"state"`
 	FPS   float64 `json:"fps"`
 	Error string  `json:"error"`
+	// Filters are the source's filters, in processing order; a filter
+	// never configured nor turned on is not listed.
+	Filters []Filter `json:"filters,omitempty"`
 }
 
 // Process is what the studio process itself uses.
