@@ -1,0 +1,261 @@
+// Package chain runs the filters of one source, or of the program, in the
+// fixed order a streamer expects (video: denoise → beauty → watermark;
+// audio: audio_denoise → gate → gain → limiter), built from a preset's
+// filters: section, and takes live control from any goroutine: a filter
+// toggles or changes strength between two frames, without touching
+// timestamps or the frames around it.
+package chain
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"studio/filters"
+	"studio/internal/av"
+	"studio/pipeline/stats"
+)
+
+// Options is the format the chain's stages are made for.
+type Options struct {
+	Width, Height        int
+	SampleRate, Channels int
+	// Epoch is the wall-clock time of program time 0, for clocks.
+	Epoch time.Time
+}
+
+// strengthStage is a stage with a main parameter 0..1 that may change live.
+type strengthStage interface{ SetStrength(float64) }
+
+// audioStage is an audio stage that bypasses itself when disabled, keeping
+// its latency (see filters.Audio).
+type audioStage interface {
+	filters.Audio
+	SetEnabled(bool)
+}
+
+// videoSlot is one video filter: made at start when configured, or on
+// first use (beauty, denoise) by the control goroutine; the processing
+// goroutine reads it through atomics.
+type videoSlot struct {
+	name     string
+	stage    atomic.Pointer[videoStage]
+	on       atomic.Bool
+	strength atomic.Uint64 // float64 bits; NaN when the stage has none
+}
+
+type videoStage struct{ filters.Video }
+
+// audioSlot is one audio filter; only configured ones exist, made at start,
+// so that a stage with latency is in the path from the first sample.
+type audioSlot struct {
+	name     string
+	stage    audioStage
+	on       atomic.Bool
+	strength atomic.Uint64
+}
+
+// Chain is the filters of one source or of the program.
+type Chain struct {
+	name string
+	opts Options
+
+	// make builds a video stage on first use (nil: not possible unconfigured).
+	make  func(name string, strength float64) (filters.Video, error)
+	mu    sync.Mutex // serialises Set/SetStrength (creation)
+	video []*videoSlot
+	audio []*audioSlot
+
+	planes [][]float32 // Audio's reused view of a frame's channels
+}
+
+// Video applies the enabled video filters to f in place, making f's
+// buffers its own first (a copy only when they are shared). Call from the
+// one processing goroutine.
+func (c *Chain) Video(f *astiav.Frame, t time.Duration) error {
+	writable := false
+	for _, s := range c.video {
+		st := s.stage.Load()
+		if st == nil || !s.on.Load() {
+			continue
+		}
+		if !writable {
+			if err := av.MakeWritable(f); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			writable = true
+		}
+		if err := st.Apply(f, t); err != nil {
+			return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
+		}
+	}
+	return nil
+}
+
+// HasAudio says whether any audio filter is configured.
+func (c *Chain) HasAudio() bool { return len(c.audio) > 0 }
+
+// Audio runs the configured audio filters over a planar-float frame in
+// place (each bypasses itself while off, keeping its latency).
+func (c *Chain) Audio(f *astiav.Frame) error {
+	if len(c.audio) == 0 {
+		return nil
+	}
+	if err := av.MakeWritable(f); err != nil {
+		return fmt.Errorf("%s: %w", c.name, err)
+	}
+	c.planes = c.planes[:0]
+	for ch := 0; ch < c.opts.Channels; ch++ {
+		c.planes = append(c.planes, av.PlanarFloat(f, ch))
+	}
+	for _, s := range c.audio {
+		if err := s.stage.Process(c.planes); err != nil {
+			return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
+		}
+	}
+	return nil
+}
+
+// Set turns a filter on or off. Beauty and denoise are made on first use
+// when the preset did not configure them; the others must be configured.
+func (c *Chain) Set(filter string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.videoSlot(filter); s != nil {
+		if on && s.stage.Load() == nil {
+			if err := c.makeVideo(s); err != nil {
+				return err
+			}
+		}
+		s.on.Store(on)
+		return nil
+	}
+	if s := c.audioSlot(filter); s != nil {
+		s.on.Store(on)
+		s.stage.SetEnabled(on)
+		return nil
+	}
+	return c.missing(filter)
+}
+
+// SetStrength sets the main parameter (0..1) of beauty, denoise or
+// audio_denoise. Like Set, it makes beauty or denoise on first use (off).
+func (c *Chain) SetStrength(filter string, v float64) error {
+	if math.IsNaN(v) {
+		return fmt.Errorf("%s: %s: strength is not a number", c.name, filter)
+	}
+	v = min(max(v, 0), 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var (
+		bits  *atomic.Uint64
+		stage strengthStage
+	)
+	if s := c.videoSlot(filter); s != nil {
+		if s.stage.Load() == nil {
+			s.strength.Store(math.Float64bits(v))
+			return c.makeVideo(s)
+		}
+		bits = &s.strength
+		stage, _ = s.stage.Load().Video.(strengthStage)
+	} else if s := c.audioSlot(filter); s != nil {
+		bits = &s.strength
+		stage, _ = s.stage.(strengthStage)
+	} else {
+		return c.missing(filter)
+	}
+	if stage == nil || math.IsNaN(math.Float64frombits(bits.Load())) {
+		return fmt.Errorf("%s: %s has no strength", c.name, filter)
+	}
+	stage.SetStrength(v)
+	bits.Store(math.Float64bits(v))
+	return nil
+}
+
+func (c *Chain) makeVideo(s *videoSlot) error {
+	if c.make == nil {
+		return c.missing(s.name)
+	}
+	st, err := c.make(s.name, math.Float64frombits(s.strength.Load()))
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
+	}
+	if st == nil {
+		return c.missing(s.name)
+	}
+	s.stage.Store(&videoStage{st})
+	return nil
+}
+
+func (c *Chain) missing(filter string) error {
+	known := []string{stats.FilterDenoise, stats.FilterBeauty, stats.FilterWatermark,
+		stats.FilterAudioDenoise, stats.FilterGate, stats.FilterGain, stats.FilterLimiter}
+	for _, k := range known {
+		if k == filter {
+			where := "sources[].filters"
+			if c.name == stats.ProgramName {
+				where = "filters"
+			}
+			return fmt.Errorf("%s has no %s: add %s.%s to the preset", c.name, filter, where, filter)
+		}
+	}
+	return fmt.Errorf("unknown filter %q (known: %s)", filter, strings.Join(known, ", "))
+}
+
+func (c *Chain) videoSlot(name string) *videoSlot {
+	for _, s := range c.video {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func (c *Chain) audioSlot(name string) *audioSlot {
+	for _, s := range c.audio {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// State lists the filters that exist (configured or made since), in
+// processing order, video first.
+func (c *Chain) State() []stats.Filter {
+	var out []stats.Filter
+	add := func(name string, on bool, bits uint64) {
+		v := math.Float64frombits(bits)
+		if math.IsNaN(v) {
+			v = 0
+		}
+		out = append(out, stats.Filter{Name: name, On: on, Strength: v})
+	}
+	for _, s := range c.video {
+		if s.stage.Load() != nil {
+			add(s.name, s.on.Load(), s.strength.Load())
+		}
+	}
+	for _, s := range c.audio {
+		add(s.name, s.on.Load(), s.strength.Load())
+	}
+	return out
+}
+
+// Close frees every stage. Call once processing has stopped.
+func (c *Chain) Close() {
+	for _, s := range c.video {
+		if st := s.stage.Swap(nil); st != nil {
+			st.Close()
+		}
+	}
+	for _, s := range c.audio {
+		s.stage.Close()
+	}
+	c.audio = nil
+}
