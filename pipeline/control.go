@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"studio/filters/chain"
 	"studio/pipeline/encode"
 	"studio/pipeline/output"
 	"studio/pipeline/stats"
@@ -315,12 +316,36 @@ func (e *Engine) Preview(dst *image.RGBA, since uint64) (*image.RGBA, uint64) {
 	return e.prev.copyTo(dst, since)
 }
 
-// SetFilter implements tui.Controller.
+// SetFilter turns a filter of a source, or of the program
+// (stats.ProgramName), on or off between two frames (tui.Controller).
 func (e *Engine) SetFilter(source, filter string, on bool) error {
-	return errors.New("filters are not wired yet")
+	c, err := e.chain(source)
+	if err != nil {
+		return err
+	}
+	return c.Set(filter, on)
 }
 
-// SetFilterStrength implements tui.Controller.
+// SetFilterStrength sets a filter's main parameter, 0..1 (tui.Controller).
 func (e *Engine) SetFilterStrength(source, filter string, strength float64) error {
-	return errors.New("filters are not wired yet")
+	c, err := e.chain(source)
+	if err != nil {
+		return err
+	}
+	return c.SetStrength(filter, strength)
+}
+
+// chain finds the filters of a source by name, or the program's.
+func (e *Engine) chain(name string) (*chain.Chain, error) {
+	if name == stats.ProgramName {
+		return e.program, nil
+	}
+	var names []string
+	for _, ps := range e.src.sources {
+		if ps.name == name {
+			return ps.chain, nil
+		}
+		names = append(names, ps.name)
+	}
+	return nil, fmt.Errorf("no source %q (sources: %s, or %s)", name, strings.Join(names, ", "), stats.ProgramName)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"studio/filters/chain"
 	"studio/internal/procstat"
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
@@ -81,14 +82,16 @@ type outputEntry struct {
 
 // Engine runs one broadcast.
 type Engine struct {
-	cfg    Config
-	src    *sceneSwitcher
-	venc   *encode.Encoder
-	aenc   *encode.Encoder
-	vcfg   encode.VideoConfig
-	acfg   encode.AudioConfig
-	il     interleaver
-	header media.StreamHeader
+	cfg Config
+	src *sceneSwitcher
+	// program is the program's own filters, after the scene (loop goroutine).
+	program *chain.Chain
+	venc    *encode.Encoder
+	aenc    *encode.Encoder
+	vcfg    encode.VideoConfig
+	acfg    encode.AudioConfig
+	il      interleaver
+	header  media.StreamHeader
 
 	// Outputs: fixed ones (headless) and the console's live and recording
 	// ones. The loop reads the published list without locking; control
@@ -155,11 +158,18 @@ func Open(cfg Config) (_ *Engine, err error) {
 			e.Close()
 		}
 	}()
-	if e.src, err = openSources(cfg, e.clock); err != nil {
+	// The wall time of program time 0, for watermark clocks: the clock
+	// starts when Run does, a moment from now.
+	epoch := time.Now()
+	if e.src, err = openSources(cfg, e.clock, epoch); err != nil {
 		return nil, err
 	}
 	f := e.src.Format()
 	p := cfg.Preset
+	if e.program, err = chain.New(stats.ProgramName, p.Filters, chainOptions(f, epoch)); err != nil {
+		return nil, fmt.Errorf("filters: %w", err)
+	}
+	e.src.meterMaster = !e.program.HasAudio()
 	e.vcfg = encode.VideoConfig{
 		Width: f.Width, Height: f.Height, FrameRate: f.FrameRate,
 		BitrateBps: int64(p.Video.Bitrate), KeyintS: p.Video.KeyintS,
@@ -242,12 +252,13 @@ func (e *Engine) newRecorder(path string) *output.Output {
 // openSources opens every source of the program (or the one input given on
 // the command line) and the scenes over them. Every source delivers the
 // format of the first.
-func openSources(cfg Config, clock *source.Clock) (*sceneSwitcher, error) {
+func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitcher, error) {
 	p := cfg.Preset
 	srcCfgs, sceneCfgs := p.ProgramSources(), p.ProgramScenes()
 	if cfg.Input != "" {
 		one := presets.DefaultSource()
 		one.Name, one.Kind, one.Input, one.Loop = "media", presets.KindFile, cfg.Input, p.Source.Loop
+		one.Filters = p.Source.Filters // a relay preset's source filters apply to its input
 		if cfg.Input == "testsrc" {
 			one.Name, one.Kind, one.Input = "pattern", presets.KindTestsrc, ""
 		}
@@ -258,6 +269,9 @@ func openSources(cfg Config, clock *source.Clock) (*sceneSwitcher, error) {
 	closeAll := func() {
 		for _, ps := range sources {
 			ps.src.Close()
+			if ps.chain != nil {
+				ps.chain.Close()
+			}
 		}
 	}
 	var first *source.Format
@@ -274,7 +288,12 @@ func openSources(cfg Config, clock *source.Clock) (*sceneSwitcher, error) {
 			f := src.Format()
 			first = &f
 		}
-		sources = append(sources, newProgramSource(sc.Name, sc.Kind, src))
+		ps := newProgramSource(sc.Name, sc.Kind, src)
+		sources = append(sources, ps)
+		if ps.chain, err = chain.New(sc.Name, sc.Filters, chainOptions(*first, epoch)); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("source %q: filters: %w", sc.Name, err)
+		}
 	}
 	var scenes []sceneRef
 	for _, sc := range sceneCfgs {
@@ -338,6 +357,11 @@ func openSource(cfg Config, sc presets.SourceConfig, want *source.Format, clock 
 		return nil, err
 	}
 	return f, nil
+}
+
+// chainOptions is what a filter chain is made for: the program format.
+func chainOptions(f source.Format, epoch time.Time) chain.Options {
+	return chain.Options{Width: f.Width, Height: f.Height, SampleRate: f.SampleRate, Channels: f.Channels, Epoch: epoch}
 }
 
 // Format is the program format.
@@ -450,6 +474,9 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 				continue
 			}
 		}
+		if err := e.process(fr); err != nil {
+			return err
+		}
 		if fr.Kind == media.Video {
 			e.programFrames.Add(1)
 			if e.prev != nil && e.previewOn.Load() {
@@ -475,6 +502,22 @@ func (e *Engine) loop(ctx context.Context, allFailed <-chan struct{}) error {
 			return err
 		}
 	}
+}
+
+// process runs the program's own filters over a frame in place, and meters
+// the master after them when they touch the audio.
+func (e *Engine) process(fr source.Frame) error {
+	if fr.Kind == media.Video {
+		return e.program.Video(fr.AV, fr.Time)
+	}
+	if !e.program.HasAudio() {
+		return nil
+	}
+	if err := e.program.Audio(fr.AV); err != nil {
+		return err
+	}
+	e.src.master.meter(measure(fr.AV, e.src.format.Channels))
+	return nil
 }
 
 // attached says whether any output takes the program now, starting a new
@@ -665,6 +708,7 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		sources, master = prev.audio, prev.master
 	}
 	s.Audio.Sources, s.Audio.Master = sources, master
+	s.ProgramFilters = e.program.State()
 	s.Scenes = e.Scenes()
 	s.Scene = s.Scenes[e.src.Active()]
 	interval := now.Sub(prev.at).Seconds()
@@ -673,7 +717,8 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	}
 	for i, ps := range e.src.sources {
 		n := ps.frames.Load()
-		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string)}
+		st := stats.Source{Name: ps.name, Kind: ps.kind, State: ps.state.Load().(string), Error: ps.errMsg.Load().(string),
+			Filters: ps.chain.State()}
 		if m, ok := ps.src.(source.Monitored); ok && !ps.down() {
 			// A capture device: its own picture rate, on air or not, and
 			// when it is in trouble, the source holds its picture and says why.
@@ -786,6 +831,9 @@ func (e *Engine) Close() {
 		}
 		if e.src != nil {
 			e.src.Close()
+		}
+		if e.program != nil {
+			e.program.Close()
 		}
 		if e.venc != nil {
 			e.venc.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"studio/filters/chain"
 	"studio/internal/av"
 	"studio/pipeline/media"
 	"studio/pipeline/source"
@@ -58,11 +59,12 @@ func (f *fader) reading(name string, live bool) (stats.AudioSource, bool) {
 	return stats.AudioSource{Name: name, PeakDBFS: peak, RMSDBFS: rms, Muted: f.muted.Load(), GainDB: f.gainDB()}, measured
 }
 
-// programSource is one named source with its fader.
+// programSource is one named source with its fader and filters.
 type programSource struct {
 	fader
 	name, kind string
 	src        source.Source
+	chain      *chain.Chain
 
 	frames atomic.Int64 // video frames delivered
 	state  atomic.Value // string
@@ -112,9 +114,13 @@ type sceneSwitcher struct {
 	// the recording continue and the streamer can switch scenes.
 	holdOnEnd bool
 	last      *astiav.Frame // a reference to the newest picture (black at first)
+	held      *astiav.Frame // what hold hands out: another reference to last
 	silence   *astiav.Frame
 
 	master fader
+	// meterMaster: mix feeds the master's meter. Off when the program has
+	// audio filters of its own: the engine meters after them.
+	meterMaster bool
 }
 
 // sceneRef is a scene and the index of its source.
@@ -124,7 +130,7 @@ type sceneRef struct {
 }
 
 func newSceneSwitcher(sources []*programSource, scenes []sceneRef) *sceneSwitcher {
-	w := &sceneSwitcher{format: sources[0].src.Format(), sources: sources, scenes: scenes}
+	w := &sceneSwitcher{format: sources[0].src.Format(), sources: sources, scenes: scenes, meterMaster: true}
 	w.sources[scenes[0].src].state.Store(stats.SourceLive)
 	return w
 }
@@ -140,6 +146,7 @@ func (w *sceneSwitcher) holdWhenDown() error {
 	if w.silence, err = source.SilentBlock(w.format); err != nil {
 		return err
 	}
+	w.held = astiav.AllocFrame()
 	w.holdOnEnd = true
 	return nil
 }
@@ -151,17 +158,27 @@ func (ps *programSource) down() bool {
 }
 
 // hold gives the next program frame while the source on air is down: the
-// last picture again, or a block of silence, whichever is due first.
+// last picture again, or a block of silence, whichever is due first. The
+// program's filters change what they get in place, so the picture goes out
+// as a second reference (they copy it before drawing) and the silence is
+// cleared each time.
 func (w *sceneSwitcher) hold() (source.Frame, error) {
 	tv, ta := w.format.VideoTime(w.nextV), w.format.AudioTime(w.nextA)
 	if ta < tv {
 		fr := source.Frame{Kind: media.Audio, AV: w.silence, PTS: w.nextA, Time: ta}
+		for ch := 0; ch < w.format.Channels; ch++ {
+			clear(av.PlanarFloat(w.silence, ch))
+		}
 		w.silence.SetPts(w.nextA)
 		w.nextA += source.AudioFrameSamples
 		return fr, nil
 	}
-	fr := source.Frame{Kind: media.Video, AV: w.last, PTS: w.nextV, Time: tv}
-	w.last.SetPts(w.nextV)
+	w.held.Unref()
+	if err := w.held.Ref(w.last); err != nil {
+		return source.Frame{}, fmt.Errorf("hold picture: %w", err)
+	}
+	fr := source.Frame{Kind: media.Video, AV: w.held, PTS: w.nextV, Time: tv}
+	w.held.SetPts(w.nextV)
 	w.nextV++
 	return fr, nil
 }
@@ -182,8 +199,11 @@ func (w *sceneSwitcher) CorruptPackets() int64 {
 func (w *sceneSwitcher) Close() {
 	for _, ps := range w.sources {
 		ps.src.Close()
+		if ps.chain != nil {
+			ps.chain.Close()
+		}
 	}
-	for _, f := range []*astiav.Frame{w.last, w.silence} {
+	for _, f := range []*astiav.Frame{w.last, w.held, w.silence} {
 		if f != nil {
 			f.Free()
 		}
@@ -249,6 +269,9 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 			fr.AV.SetPts(fr.PTS)
 			fr.Time = w.format.VideoTime(fr.PTS)
 		}
+		if err := ps.chain.Video(fr.AV, fr.Time); err != nil {
+			return fr, err
+		}
 		if w.holdOnEnd {
 			// Keep the picture for hold; a reference, not a copy.
 			w.last.Unref()
@@ -265,6 +288,9 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 		if w.offA != 0 {
 			fr.AV.SetPts(fr.PTS)
 			fr.Time = w.format.AudioTime(fr.PTS)
+		}
+		if err := ps.chain.Audio(fr.AV); err != nil {
+			return fr, err
 		}
 		if err := w.mix(ps, fr.AV); err != nil {
 			return fr, err
@@ -302,7 +328,9 @@ func (w *sceneSwitcher) mix(ps *programSource, f *astiav.Frame) error {
 		scale(f, ch, total)
 		m.scale(total)
 	}
-	w.master.meter(m)
+	if w.meterMaster {
+		w.master.meter(m)
+	}
 	return nil
 }
 

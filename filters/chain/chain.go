@@ -76,8 +76,11 @@ type Chain struct {
 
 // Video applies the enabled video filters to f in place, making f's
 // buffers its own first (a copy only when they are shared). Call from the
-// one processing goroutine.
+// one processing goroutine. A nil Chain does nothing.
 func (c *Chain) Video(f *astiav.Frame, t time.Duration) error {
+	if c == nil {
+		return nil
+	}
 	writable := false
 	for _, s := range c.video {
 		st := s.stage.Load()
@@ -98,12 +101,12 @@ func (c *Chain) Video(f *astiav.Frame, t time.Duration) error {
 }
 
 // HasAudio says whether any audio filter is configured.
-func (c *Chain) HasAudio() bool { return len(c.audio) > 0 }
+func (c *Chain) HasAudio() bool { return c != nil && len(c.audio) > 0 }
 
 // Audio runs the configured audio filters over a planar-float frame in
 // place (each bypasses itself while off, keeping its latency).
 func (c *Chain) Audio(f *astiav.Frame) error {
-	if len(c.audio) == 0 {
+	if c == nil || len(c.audio) == 0 {
 		return nil
 	}
 	if err := av.MakeWritable(f); err != nil {
@@ -228,6 +231,9 @@ func (c *Chain) audioSlot(name string) *audioSlot {
 // State lists the filters that exist (configured or made since), in
 // processing order, video first.
 func (c *Chain) State() []stats.Filter {
+	if c == nil {
+		return nil
+	}
 	var out []stats.Filter
 	add := func(name string, on bool, bits uint64) {
 		v := math.Float64frombits(bits)
