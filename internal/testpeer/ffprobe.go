@@ -126,8 +126,26 @@ func FFprobe(t testing.TB, path string) Probe {
 // pts uses its dts.
 func PacketTimes(t testing.TB, path, stream string) []float64 {
 	t.Helper()
+	pks := Packets(t, path, stream)
+	times := make([]float64, len(pks))
+	for i, pk := range pks {
+		times[i] = pk.Time
+	}
+	return times
+}
+
+// PacketInfo is one packet as ffprobe lists it.
+type PacketInfo struct {
+	Time float64 // pts_time (dts_time when there is no pts)
+	Key  bool    // a keyframe
+}
+
+// Packets returns every packet of stream "v" or "a" in file order, as
+// PacketTimes does, with its keyframe flag.
+func Packets(t testing.TB, path, stream string) []PacketInfo {
+	t.Helper()
 	if stream != "v" && stream != "a" {
-		t.Fatalf("testpeer: PacketTimes: stream must be \"v\" or \"a\", not %q", stream)
+		t.Fatalf("testpeer: Packets: stream must be \"v\" or \"a\", not %q", stream)
 	}
 	out := run(t, need(t, "ffprobe"), "-v", "error", "-select_streams", stream+":0",
 		"-show_entries", "packet=pts_time,dts_time,flags", "-of", "json", path)
@@ -135,20 +153,21 @@ func PacketTimes(t testing.TB, path, stream string) []float64 {
 		Packets []struct {
 			PTSTime string `json:"pts_time"`
 			DTSTime string `json:"dts_time"`
+			Flags   string `json:"flags"`
 		} `json:"packets"`
 	}
 	if err := json.Unmarshal(out, &pj); err != nil {
 		t.Fatalf("testpeer: parse ffprobe packets for %s: %v\n%s", path, err, out)
 	}
-	times := make([]float64, 0, len(pj.Packets))
+	pks := make([]PacketInfo, 0, len(pj.Packets))
 	for _, pk := range pj.Packets {
 		s := pk.PTSTime
 		if s == "" || s == "N/A" {
 			s = pk.DTSTime
 		}
-		times = append(times, parseFloat(s))
+		pks = append(pks, PacketInfo{Time: parseFloat(s), Key: strings.Contains(pk.Flags, "K")})
 	}
-	return times
+	return pks
 }
 
 // run runs a command and returns its stdout, failing the test with its
