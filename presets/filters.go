@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FiltersConfig is the processing of one source (sources[].filters, before
@@ -55,6 +56,7 @@ type WatermarkLayer struct {
 	Image string `yaml:"image"` // a PNG (alpha kept) or any picture FFmpeg reads; relative to the preset's folder; env-expanded
 	Text  string `yaml:"text"`  // a fixed line of text
 	Clock string `yaml:"clock"` // a strftime format of the local time, e.g. "%H:%M:%S"
+	Zone  string `yaml:"zone"`  // clock: "" (the machine's zone), UTC or an IANA name such as Europe/Paris
 
 	Font  string `yaml:"font"`  // text/clock: a TTF/OTF file; default DejaVu Sans
 	Size  int    `yaml:"size"`  // text/clock: pixels, default 32
@@ -237,8 +239,16 @@ func (p *Preset) checkLayer(key string, l WatermarkLayer) *Error {
 	if !(l.Scale >= 0 && l.Scale <= 1) {
 		return p.errAt(key+".scale", "must be between 0 (the image's own size) and 1 (the picture's width)")
 	}
-	if !(l.Opacity >= 0 && l.Opacity <= 1) {
-		return p.errAt(key+".opacity", "must be between 0 and 1")
+	if !(l.Opacity > 0 && l.Opacity <= 1) {
+		return p.errAt(key+".opacity", "must be above 0 and at most 1 (to hide a layer, leave it out)")
+	}
+	if l.Zone != "" {
+		if l.Clock == "" {
+			return p.errAt(key+".zone", "only a clock: layer has a time zone")
+		}
+		if _, err := time.LoadLocation(l.Zone); err != nil {
+			return p.errAt(key+".zone", "unknown time zone %s (use UTC or an IANA name such as Europe/Paris)", quote(l.Zone))
+		}
 	}
 	return nil
 }
