@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"studio/internal/av"
 )
 
 // clockAt draws a watermark with one clock on a fresh grey frame at
@@ -37,6 +39,8 @@ func TestClockTicks(t *testing.T) {
 	require.Equal(t, "2024-01-02 03:04:06", string(l.cur))
 	require.Equal(t, draws+1, l.clock.pts)
 	require.NotEqual(t, planes(greyFrame(t, 320, 180)), at0, "the clock draws something")
+	canvas, _ := av.PackedPlane(l.clock.canvas)
+	require.Equal(t, make([]byte, len(canvas)), canvas, "drawtext drew into its own copy: the next second starts clean")
 
 	// Program time is not the time of day: an hour in is an hour on.
 	clockAt(t, w, time.Hour+1500*time.Millisecond)

@@ -23,7 +23,8 @@ import (
 // so that the RGB of fully transparent pixels (often black) cannot bleed
 // into the edges as a dark fringe; the result is turned back into straight
 // colour here. At the native size the picture is not resampled at all and
-// its straight RGBA is used as decoded, so a test can predict every value.
+// its straight RGBA is used as decoded, so a test can predict every value:
+// per pixel a = (A·o + 127) / 255 and (Y, U, V) = rgbToYUV(R, G, B).
 func loadImage(path string, frameW int, scale float64, o int, p *pixels) error {
 	if err := checkFile(path); err != nil {
 		return fmt.Errorf("image %s", err)

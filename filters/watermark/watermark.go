@@ -27,8 +27,11 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"studio/filters"
 	"studio/internal/av"
 )
+
+var _ filters.Video = (*Watermark)(nil)
 
 // DefaultFont is the font text and clock layers use when Layer.Font is
 // empty (Debian's fonts-dejavu-core, installed by scripts/deps.sh).
@@ -112,7 +115,9 @@ type Layer struct {
 	// the frame, it keeps a logo's look across program resolutions.
 	Scale float64
 	// Opacity multiplies the layer's alpha: 0 < Opacity ≤ 1. 0 (unset)
-	// means 1, fully as drawn; to hide a layer, leave it out.
+	// means 1, fully as drawn; to hide a layer, leave it out. It is
+	// applied as o = round(Opacity·255), a' = (a·o + 127) / 255 on each
+	// pixel's alpha (and, for text, on its premultiplied colour).
 	Opacity float64
 }
 
