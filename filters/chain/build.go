@@ -1,24 +1,95 @@
 package chain
 
 import (
+	"fmt"
 	"math"
 
 	"studio/filters"
+	"studio/filters/watermark"
 	"studio/pipeline/stats"
 	"studio/presets"
 )
 
+// defaultStrength is what beauty and denoise start at when turned on
+// without a preset saying more.
+const defaultStrength = 0.5
+
 // New builds the chain of a source (name) or of the program
 // (stats.ProgramName) from its filters: section. Errors name the filter
 // and the file it could not use (a logo, a font).
-func New(name string, cfg presets.FiltersConfig, o Options) (*Chain, error) {
+func New(name string, cfg presets.FiltersConfig, o Options) (_ *Chain, err error) {
 	c := &Chain{name: name, opts: o}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
 	nan := math.Float64bits(math.NaN())
-	for _, n := range []string{stats.FilterDenoise, stats.FilterBeauty, stats.FilterWatermark} {
+	slot := func(n string, on bool, strength uint64) *videoSlot {
 		s := &videoSlot{name: n}
-		s.strength.Store(nan)
+		s.on.Store(on)
+		s.strength.Store(strength)
 		c.video = append(c.video, s)
+		return s
 	}
-	c.make = func(name string, strength float64) (filters.Video, error) { return nil, nil }
+	// Denoise and beauty exist for every source (made on first use); the
+	// watermark only where configured.
+	dn := slot(stats.FilterDenoise, false, math.Float64bits(defaultStrength))
+	bt := slot(stats.FilterBeauty, false, math.Float64bits(defaultStrength))
+	wm := slot(stats.FilterWatermark, false, nan)
+	c.make = c.makeStage
+	if d := cfg.Denoise; d != nil {
+		dn.on.Store(d.Enabled)
+		dn.strength.Store(math.Float64bits(d.Strength))
+		if err := c.makeVideo(dn); err != nil {
+			return nil, err
+		}
+	}
+	if b := cfg.Beauty; b != nil {
+		bt.on.Store(b.Enabled)
+		bt.strength.Store(math.Float64bits(b.Strength))
+		c.brighten = b.Brighten
+		if err := c.makeVideo(bt); err != nil {
+			return nil, err
+		}
+	}
+	if w := cfg.Watermark; w != nil {
+		st, err := watermark.New(o.Width, o.Height, watermark.Config{Layers: layers(w.Layers), Epoch: o.Epoch})
+		if err != nil {
+			return nil, fmt.Errorf("watermark: %w", err)
+		}
+		wm.stage.Store(&videoStage{st})
+		wm.on.Store(w.Enabled)
+	}
 	return c, nil
+}
+
+// makeStage makes beauty or denoise at a strength (the watermark needs
+// its layers from the preset: nil).
+func (c *Chain) makeStage(name string, strength float64) (filters.Video, error) {
+	switch name {
+	}
+	return nil, nil
+}
+
+// layers turns the preset's watermark layers into the stage's: explicit
+// x/y is the top-left anchor with no margin, and each kind gets only the
+// fields that apply to it.
+func layers(in []presets.WatermarkLayer) []watermark.Layer {
+	out := make([]watermark.Layer, 0, len(in))
+	for _, l := range in {
+		w := watermark.Layer{Position: watermark.Position(l.Position), Margin: l.Margin, Opacity: l.Opacity}
+		if l.X != nil && l.Y != nil {
+			w.Position, w.Margin, w.X, w.Y = watermark.TopLeft, 0, *l.X, *l.Y
+		}
+		if l.Image != "" {
+			w.Image, w.Scale = l.Image, l.Scale
+		} else {
+			w.Text, w.Clock, w.Zone = l.Text, l.Clock, l.Zone
+			w.Font, w.Size, w.Color, w.Box = l.Font, l.Size, l.Color, l.Box
+			w.Padding = l.Size / 4
+		}
+		out = append(out, w)
+	}
+	return out
 }

@@ -72,6 +72,8 @@ type Chain struct {
 	audio []*audioSlot
 
 	planes [][]float32 // Audio's reused view of a frame's channels
+
+	brighten float64 // beauty's, from the preset
 }
 
 // Video applies the enabled video filters to f in place, making f's
