@@ -239,6 +239,7 @@ func (m *Model) onStats(s stats.Stats) {
 		m.targetNote = ""
 	}
 	m.outputs.Observe(s)
+	m.sourceSel = clamp(m.sourceSel, 0, max(m.sourceRows()-1, 0))
 	m.streams, m.haveRec = m.streams[:0], false
 	for _, o := range s.Outputs {
 		if o.Name == stats.RecordingName {
@@ -556,7 +557,7 @@ func (m *Model) move(d int) {
 	case panelScenes:
 		m.sceneSel = clamp(m.sceneSel+d, 0, len(m.opts.Scenes)-1)
 	case panelSources:
-		m.sourceSel = clamp(m.sourceSel+d, 0, len(m.stats.Sources)-1)
+		m.sourceSel = clamp(m.sourceSel+d, 0, m.sourceRows()-1)
 		// The mixer follows: m and +/- act on the source under the cursor.
 		if m.sourceSel < len(m.stats.Sources) {
 			for i, r := range m.mixer.Rows {
@@ -570,6 +571,16 @@ func (m *Model) move(d int) {
 	case panelOutputs:
 		m.outSel = clamp(m.outSel+d, 0, len(m.opts.Destinations)-1)
 	}
+}
+
+// sourceRows is how many rows the Sources panel has: the sources, then the
+// program's when it has filters.
+func (m *Model) sourceRows() int {
+	n := len(m.stats.Sources)
+	if len(m.stats.ProgramFilters) > 0 {
+		n++
+	}
+	return n
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -720,7 +731,7 @@ func (m *Model) body(w, h int) []string {
 		return common.Block(strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n"), w, h)
 	}
 	scenesH := len(m.opts.Scenes) + 1
-	sourcesH := max(len(m.stats.Sources), 1) + 1
+	sourcesH := max(m.sourceRows(), 1) + 1
 	mixerH := m.mixer.Height()
 	rows := m.outputRows()
 	outputsH := max(len(rows), 1) + 2
@@ -784,7 +795,8 @@ func (m *Model) column(w, h int, showScenes, showSources bool, mixerH int) []str
 		col = append(col, scenes.View(m.ctx, m.opts.Scenes, m.activeScene, m.sceneSel, m.focus == panelScenes, w, len(m.opts.Scenes)+1)...)
 	}
 	if showSources {
-		col = append(col, sources.View(m.ctx, m.stats.Sources, m.sourceSel, m.focus == panelSources, w, max(len(m.stats.Sources), 1)+1)...)
+		col = append(col, sources.View(m.ctx, m.stats.Sources, m.stats.ProgramFilters, m.sourceSel, m.focus == panelSources,
+			w, max(m.sourceRows(), 1)+1)...)
 	}
 	col = append(col, m.mixer.View(m.ctx, w, mixerH, m.focus == panelMixer)...)
 	return common.Rows(col, w, h)
