@@ -93,6 +93,12 @@ type Model struct {
 	lastErr  string
 	errAt    time.Time
 
+	// filterAsks hold what the streamer asked of filters whose calls have
+	// not answered yet: a second ] pressed before the first's answer builds
+	// on it. filterQ hands the calls to the engine in key order.
+	filterAsks map[filterKey]*filterAsk
+	filterQ    *filterQueue
+
 	previewOn  bool
 	pic, spare *image.RGBA
 	picSeq     uint64
@@ -106,7 +112,7 @@ type Model struct {
 
 	hints      string // the short help line, kept for its width and panel
 	hintsWidth int
-	hintsOut   bool // hints are the Outputs panel's
+	hintsFor   panel // the panel whose hints they are
 
 	add     prompt.Model // "Add destination: ", open while typing
 	confirm *confirmation
@@ -144,7 +150,7 @@ func New(ctrl Controller, opts Options, profile termenv.Profile) *Model {
 	// Destinations come and go (a, x): the list is the model's own.
 	opts.Destinations = slices.Clone(opts.Destinations)
 	return &Model{ctx: ctx, ctrl: ctrl, opts: opts, keys: DefaultKeys, help: h, now: time.Now,
-		previewOn: opts.Preview, focus: panelScenes, add: prompt.New("Add destination: ")}
+		previewOn: opts.Preview, focus: panelScenes, add: prompt.New("Add destination: "), filterQ: &filterQueue{}}
 }
 
 // SetClock replaces the clock (tests use a fixed one).
@@ -323,6 +329,8 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 			m.opts.Destinations = append(m.opts.Destinations, Destination{Name: r.name, URL: r.url})
 			m.addLog(r.at, logpane.Info, r.name+": added "+r.url)
 		}
+	case "filter":
+		m.onFilters(r)
 	case "remove":
 		delete(m.removing, r.name)
 		if r.err == nil {
@@ -441,6 +449,16 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		m.add.Open()
 	case key.Matches(k, m.keys.Remove):
 		m.askRemove()
+	case key.Matches(k, m.keys.Beauty):
+		return m.toggleFilter(stats.FilterBeauty)
+	case key.Matches(k, m.keys.Watermark):
+		return m.toggleFilter(stats.FilterWatermark)
+	case key.Matches(k, m.keys.Denoise):
+		return m.toggleDenoise()
+	case key.Matches(k, m.keys.Weaker):
+		return m.changeBeauty(false)
+	case key.Matches(k, m.keys.Stronger):
+		return m.changeBeauty(true)
 	}
 	return nil
 }
@@ -711,13 +729,17 @@ func (m *Model) hintBar(w int) string {
 	if m.showHelp {
 		return common.Fit(m.ctx.Styles.Dim.Render(" ? or esc closes help"), w)
 	}
-	out := m.focus == panelOutputs
-	if m.hints == "" || m.hintsWidth != w || m.hintsOut != out {
-		keys := m.keys.ShortHelp()
-		if out {
+	if m.hints == "" || m.hintsWidth != w || m.hintsFor != m.focus {
+		var keys []key.Binding
+		switch m.focus {
+		case panelOutputs:
 			keys = m.keys.OutputsHelp()
+		case panelSources:
+			keys = m.keys.SourcesHelp()
+		default:
+			keys = m.keys.ShortHelp()
 		}
-		m.hints, m.hintsWidth, m.hintsOut = common.Fit(" "+m.help.ShortHelpView(keys), w), w, out
+		m.hints, m.hintsWidth, m.hintsFor = common.Fit(" "+m.help.ShortHelpView(keys), w), w, m.focus
 	}
 	return m.hints
 }
