@@ -20,10 +20,16 @@ import (
 // goldens are drawn without colour so that a reviewer can read them; colour
 // rules have their own tests in the components. "add" is live with the
 // add-destination prompt open and a URL typed (its key must not show);
-// "adaptive" is live with adaptive bitrate holding the encoder down.
+// "adaptive" is live with adaptive bitrate holding the encoder down;
+// "filters" is live with filters on the sources and the program, the
+// Sources panel focused, beauty moved up and the watermark turned off (also
+// at 120x36, where the log has less room).
 func TestViewGoldens(t *testing.T) {
-	for _, size := range [][2]int{{80, 24}, {120, 40}} {
-		for _, state := range []string{"ready", "live", "reconnecting", "error", "add", "adaptive"} {
+	for _, size := range [][2]int{{80, 24}, {120, 36}, {120, 40}} {
+		for _, state := range []string{"ready", "live", "reconnecting", "error", "add", "adaptive", "filters"} {
+			if size == [2]int{120, 36} && state != "filters" {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s_%dx%d", state, size[0], size[1]), func(t *testing.T) {
 				m, _, clk := newTestModel(1)
 				tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
@@ -47,6 +53,11 @@ func TestViewGoldens(t *testing.T) {
 					tm.Type("a")
 					tm.Type("rtmp://live.example.com/app/sk_live_SECRET?bw=1")
 					marker = "app/****"
+				case "filters":
+					tm.Send(filterStats())
+					tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+					tm.Type("]w")
+					marker = "pattern: watermark off"
 				case "adaptive":
 					s := liveStats(stats.StateLive, "")
 					s.Video.TargetKbps = 1800

@@ -7,7 +7,11 @@ type KeyMap struct {
 	Live, Record, Scene, Next, Prev, Up, Down, Left, Right, Enter key.Binding
 	Mute, GainUp, GainDown, Preview, Reconnect, Help, Quit        key.Binding
 	Add, Remove                                                   key.Binding
-	Yes, No                                                       key.Binding
+	// Filters of the source selected in the Sources panel (or of the
+	// program, its last row), whatever panel has the focus. Denoise's n is
+	// also No, which only a y/n question reads (it takes every key first).
+	Beauty, Watermark, Denoise, Weaker, Stronger key.Binding
+	Yes, No                                      key.Binding
 }
 
 // DefaultKeys is the contract of issue #3 and the README.
@@ -29,6 +33,11 @@ var DefaultKeys = KeyMap{
 	Reconnect: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "reconnect now")),
 	Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add destination")),
 	Remove:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove destination")),
+	Beauty:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "beauty on / off")),
+	Watermark: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watermark on / off")),
+	Denoise:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "denoise on / off")),
+	Weaker:    key.NewBinding(key.WithKeys("["), key.WithHelp("[", "beauty -0.1")),
+	Stronger:  key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "beauty +0.1")),
 	Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 	Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
@@ -59,12 +68,23 @@ func (k KeyMap) OutputsHelp() []key.Binding {
 	}
 }
 
+// SourcesHelp is the hint bar while the Sources panel has the focus: the
+// filters of the selected source (q is left out to fit 80 columns).
+func (k KeyMap) SourcesHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")), hint(k.Beauty, "beauty"),
+		key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "strength")), hint(k.Watermark, "watermark"),
+		hint(k.Denoise, "denoise"), hint(k.Help, "help"),
+	}
+}
+
 // FullHelp is what ? shows: three columns, so that every key fits 80
-// columns.
+// columns: the program and its outputs, what acts on a source (fader and
+// filters), moving around.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Live, k.Record, k.Reconnect, k.Scene, k.Enter, k.Preview, k.Help, k.Quit},
-		{k.Mute, k.GainUp, k.GainDown, k.Add, k.Remove},
+		{k.Live, k.Record, k.Reconnect, k.Add, k.Remove, k.Scene, k.Enter, k.Preview, k.Help, k.Quit},
+		{k.Mute, k.GainUp, k.GainDown, k.Beauty, k.Weaker, k.Stronger, k.Watermark, k.Denoise},
 		{k.Next, k.Prev, k.Up, k.Down, k.Left, k.Right},
 	}
 }

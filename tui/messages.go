@@ -32,11 +32,14 @@ type tickMsg struct {
 
 // resultMsg is the outcome of a control call.
 type resultMsg struct {
-	action string // "live", "stop", "record", "stoprecord", "scene", "mute", "gain", "reconnect", "add", "remove"
+	action string // "live", "stop", "record", "stoprecord", "scene", "mute", "gain", "reconnect", "add", "remove", "filter"
 	err    error
 	path   string
 	bytes  int64
 	name   string // the destination added or removed
 	url    string // its URL, masked
-	at     time.Time
+	// filters are the filter calls made, each with its own outcome (err
+	// is nil).
+	filters []filterCall
+	at      time.Time
 }

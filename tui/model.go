@@ -93,6 +93,12 @@ type Model struct {
 	lastErr  string
 	errAt    time.Time
 
+	// filterAsks hold what the streamer asked of filters whose calls have
+	// not answered yet: a second ] pressed before the first's answer builds
+	// on it. filterQ hands the calls to the engine in key order.
+	filterAsks map[filterKey]*filterAsk
+	filterQ    *filterQueue
+
 	previewOn  bool
 	pic, spare *image.RGBA
 	picSeq     uint64
@@ -106,7 +112,7 @@ type Model struct {
 
 	hints      string // the short help line, kept for its width and panel
 	hintsWidth int
-	hintsOut   bool // hints are the Outputs panel's
+	hintsFor   panel // the panel whose hints they are
 
 	add     prompt.Model // "Add destination: ", open while typing
 	confirm *confirmation
@@ -144,7 +150,7 @@ func New(ctrl Controller, opts Options, profile termenv.Profile) *Model {
 	// Destinations come and go (a, x): the list is the model's own.
 	opts.Destinations = slices.Clone(opts.Destinations)
 	return &Model{ctx: ctx, ctrl: ctrl, opts: opts, keys: DefaultKeys, help: h, now: time.Now,
-		previewOn: opts.Preview, focus: panelScenes, add: prompt.New("Add destination: ")}
+		previewOn: opts.Preview, focus: panelScenes, add: prompt.New("Add destination: "), filterQ: &filterQueue{}}
 }
 
 // SetClock replaces the clock (tests use a fixed one).
@@ -239,6 +245,7 @@ func (m *Model) onStats(s stats.Stats) {
 		m.targetNote = ""
 	}
 	m.outputs.Observe(s)
+	m.sourceSel = clamp(m.sourceSel, 0, max(m.sourceRows()-1, 0))
 	m.streams, m.haveRec = m.streams[:0], false
 	for _, o := range s.Outputs {
 		if o.Name == stats.RecordingName {
@@ -322,6 +329,8 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 			m.opts.Destinations = append(m.opts.Destinations, Destination{Name: r.name, URL: r.url})
 			m.addLog(r.at, logpane.Info, r.name+": added "+r.url)
 		}
+	case "filter":
+		m.onFilters(r)
 	case "remove":
 		delete(m.removing, r.name)
 		if r.err == nil {
@@ -440,6 +449,16 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		m.add.Open()
 	case key.Matches(k, m.keys.Remove):
 		m.askRemove()
+	case key.Matches(k, m.keys.Beauty):
+		return m.toggleFilter(stats.FilterBeauty)
+	case key.Matches(k, m.keys.Watermark):
+		return m.toggleFilter(stats.FilterWatermark)
+	case key.Matches(k, m.keys.Denoise):
+		return m.toggleDenoise()
+	case key.Matches(k, m.keys.Weaker):
+		return m.changeBeauty(false)
+	case key.Matches(k, m.keys.Stronger):
+		return m.changeBeauty(true)
 	}
 	return nil
 }
@@ -556,7 +575,7 @@ func (m *Model) move(d int) {
 	case panelScenes:
 		m.sceneSel = clamp(m.sceneSel+d, 0, len(m.opts.Scenes)-1)
 	case panelSources:
-		m.sourceSel = clamp(m.sourceSel+d, 0, len(m.stats.Sources)-1)
+		m.sourceSel = clamp(m.sourceSel+d, 0, m.sourceRows()-1)
 		// The mixer follows: m and +/- act on the source under the cursor.
 		if m.sourceSel < len(m.stats.Sources) {
 			for i, r := range m.mixer.Rows {
@@ -570,6 +589,16 @@ func (m *Model) move(d int) {
 	case panelOutputs:
 		m.outSel = clamp(m.outSel+d, 0, len(m.opts.Destinations)-1)
 	}
+}
+
+// sourceRows is how many rows the Sources panel has: the sources, then the
+// program's when it has filters.
+func (m *Model) sourceRows() int {
+	n := len(m.stats.Sources)
+	if len(m.stats.ProgramFilters) > 0 {
+		n++
+	}
+	return n
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -700,13 +729,17 @@ func (m *Model) hintBar(w int) string {
 	if m.showHelp {
 		return common.Fit(m.ctx.Styles.Dim.Render(" ? or esc closes help"), w)
 	}
-	out := m.focus == panelOutputs
-	if m.hints == "" || m.hintsWidth != w || m.hintsOut != out {
-		keys := m.keys.ShortHelp()
-		if out {
+	if m.hints == "" || m.hintsWidth != w || m.hintsFor != m.focus {
+		var keys []key.Binding
+		switch m.focus {
+		case panelOutputs:
 			keys = m.keys.OutputsHelp()
+		case panelSources:
+			keys = m.keys.SourcesHelp()
+		default:
+			keys = m.keys.ShortHelp()
 		}
-		m.hints, m.hintsWidth, m.hintsOut = common.Fit(" "+m.help.ShortHelpView(keys), w), w, out
+		m.hints, m.hintsWidth, m.hintsFor = common.Fit(" "+m.help.ShortHelpView(keys), w), w, m.focus
 	}
 	return m.hints
 }
@@ -720,7 +753,7 @@ func (m *Model) body(w, h int) []string {
 		return common.Block(strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n"), w, h)
 	}
 	scenesH := len(m.opts.Scenes) + 1
-	sourcesH := max(len(m.stats.Sources), 1) + 1
+	sourcesH := max(m.sourceRows(), 1) + 1
 	mixerH := m.mixer.Height()
 	rows := m.outputRows()
 	outputsH := max(len(rows), 1) + 2
@@ -784,7 +817,8 @@ func (m *Model) column(w, h int, showScenes, showSources bool, mixerH int) []str
 		col = append(col, scenes.View(m.ctx, m.opts.Scenes, m.activeScene, m.sceneSel, m.focus == panelScenes, w, len(m.opts.Scenes)+1)...)
 	}
 	if showSources {
-		col = append(col, sources.View(m.ctx, m.stats.Sources, m.sourceSel, m.focus == panelSources, w, max(len(m.stats.Sources), 1)+1)...)
+		col = append(col, sources.View(m.ctx, m.stats.Sources, m.stats.ProgramFilters, m.sourceSel, m.focus == panelSources,
+			w, max(m.sourceRows(), 1)+1)...)
 	}
 	col = append(col, m.mixer.View(m.ctx, w, mixerH, m.focus == panelMixer)...)
 	return common.Rows(col, w, h)

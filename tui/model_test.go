@@ -34,6 +34,9 @@ type fakeController struct {
 	// seqStep: every Preview call is a new picture (a live program).
 	seqStep bool
 	seq     uint64
+	// filterErr is what SetFilter and SetFilterStrength answer for
+	// "source filter".
+	filterErr map[string]error
 }
 
 func (f *fakeController) record(c string) {
@@ -85,9 +88,13 @@ func (f *fakeController) SetMute(s string, m bool) error {
 	}
 	return nil
 }
-func (f *fakeController) SetFilter(source, filter string, on bool) error { return nil }
+func (f *fakeController) SetFilter(source, filter string, on bool) error {
+	f.record("SetFilter " + source + " " + filter + " " + map[bool]string{true: "on", false: "off"}[on])
+	return f.filterErr[source+" "+filter]
+}
 func (f *fakeController) SetFilterStrength(source, filter string, v float64) error {
-	return nil
+	f.record("SetFilterStrength " + source + " " + filter + " " + strconv.FormatFloat(v, 'f', -1, 64))
+	return f.filterErr[source+" "+filter]
 }
 func (f *fakeController) SetGain(s string, db float64) error {
 	f.record("Gain " + s + " " + strconv.FormatFloat(db, 'f', -1, 64))
@@ -370,8 +377,12 @@ func TestHelpShowsEveryKey(t *testing.T) {
 	run(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	press(m, "?")
 	v := m.View()
-	for _, k := range []string{"s", "r", "1-9", "tab", "m", "+", "-", "p", "c", "?", "q", "enter", "a", "x", "shift+tab"} {
+	for _, k := range []string{"s", "r", "1-9", "tab", "m", "+", "-", "p", "c", "?", "q", "enter", "a", "x", "shift+tab",
+		"b", "w", "n", "[", "]"} {
 		require.Contains(t, v, k+" ")
+	}
+	for _, d := range []string{"beauty on / off", "beauty -0.1", "beauty +0.1", "watermark on / off", "denoise on / off"} {
+		require.Contains(t, v, d)
 	}
 	require.Contains(t, v, "reconnect now")
 	require.Contains(t, v, "add destination")
