@@ -115,6 +115,17 @@ func row(screen, name string) string {
 	return ""
 }
 
+// sourceRow returns the Sources panel's row of a source, selected (▶) or not.
+func sourceRow(screen, name string) string {
+	for _, line := range strings.Split(screen, "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "▶"))
+		if len(f) > 1 && f[0] == name && (f[1] == "testsrc" || f[1] == "live" || f[1] == "standby") {
+			return line
+		}
+	}
+	return ""
+}
+
 var kbpsRE = regexp.MustCompile(`(\d+(?:\.\d+)?) kb/s`)
 
 // kbps is the bitrate an Outputs row shows, or -1 when it shows none.
@@ -240,6 +251,24 @@ func TestConsoleInTmux(t *testing.T) {
 	c.waitScreen(func(s string) bool {
 		return !strings.Contains(s, "reconnect now") && row(s, "out1") != ""
 	}, 5*time.Second, "the console back after closing help")
+
+	// 4b. Filters while live, on the source selected in Sources (the first,
+	// pattern): beauty on, a step stronger, a watermark it does not have
+	// (the log says how to add one), then the program's clock (demo's
+	// program filters, the last Sources row) off and on again.
+	c.keys("b")
+	c.waitScreen(func(s string) bool {
+		return strings.Contains(s, "pattern: beauty on (0.5)") && strings.Contains(sourceRow(s, "pattern"), "beauty .5")
+	}, 10*time.Second, "beauty on for pattern, with its badge")
+	c.keys("]")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "pattern: beauty 0.6") }, 5*time.Second, "beauty 0.6")
+	c.keys("w")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "pattern has no watermark") }, 5*time.Second, "no watermark on pattern")
+	c.keys("Tab", "Tab") // Outputs → Scenes → Sources
+	c.keys("Down", "Down", "Down", "w")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "program: watermark off") }, 5*time.Second, "the program's clock off")
+	c.keys("w")
+	c.waitScreen(func(s string) bool { return strings.Contains(s, "program: watermark on") }, 5*time.Second, "the program's clock on")
 
 	// 5. Record while live (to studio-*.flv in the working directory).
 	c.keys("r")
