@@ -3,8 +3,10 @@ package chain
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"studio/filters"
+	"studio/filters/dynamics"
 	"studio/filters/watermark"
 	"studio/pipeline/stats"
 	"studio/presets"
@@ -61,7 +63,49 @@ func New(name string, cfg presets.FiltersConfig, o Options) (_ *Chain, err error
 		wm.stage.Store(&videoStage{st})
 		wm.on.Store(w.Enabled)
 	}
+	if err := c.buildAudio(cfg, o); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// buildAudio makes the configured audio stages, in order, each starting
+// on or bypassed as the preset says.
+func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
+	nan := math.Float64bits(math.NaN())
+	add := func(name string, st audioStage, on bool, strength uint64) {
+		s := &audioSlot{name: name, stage: st}
+		s.on.Store(on)
+		s.strength.Store(strength)
+		c.audio = append(c.audio, s)
+	}
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	if g := cfg.Gate; g != nil {
+		st, err := dynamics.NewGate(o.SampleRate, o.Channels, dynamics.GateConfig{
+			OpenThresholdDB: g.OpenDB, CloseThresholdDB: g.CloseDB,
+			Attack: ms(g.AttackMs), Hold: ms(g.HoldMs), Release: ms(g.ReleaseMs), Disabled: !g.Enabled})
+		if err != nil {
+			return err
+		}
+		add(stats.FilterGate, st, g.Enabled, nan)
+	}
+	if g := cfg.Gain; g != nil {
+		st, err := dynamics.NewGain(o.SampleRate, o.Channels, dynamics.GainConfig{GainDB: g.DB, Disabled: !g.Enabled})
+		if err != nil {
+			return err
+		}
+		add(stats.FilterGain, st, g.Enabled, nan)
+	}
+	if l := cfg.Limiter; l != nil {
+		lc := dynamics.DefaultLimiterConfig()
+		lc.CeilingDB, lc.Release, lc.Disabled = l.CeilingDB, ms(l.ReleaseMs), !l.Enabled
+		st, err := dynamics.NewLimiter(o.SampleRate, o.Channels, lc)
+		if err != nil {
+			return err
+		}
+		add(stats.FilterLimiter, st, l.Enabled, nan)
+	}
+	return nil
 }
 
 // makeStage makes beauty or denoise at a strength (the watermark needs
