@@ -55,6 +55,10 @@ func (c VideoConfig) Validate() error {
 // does not reach FFmpeg's filter commands); the new hqdn3d is first shown
 // the last output frame, so its temporal memory carries on instead of
 // restarting (which would let one frame's noise through).
+//
+// A gap of more than MaxGap in Apply's t (the stage was off, the source
+// stalled, time went back) starts the temporal memory afresh instead: the
+// last picture is stale and would be blended into the new one.
 type Video struct {
 	width, height int
 	tmpl          *astiav.Frame // format template for building graphs
@@ -63,7 +67,12 @@ type Video struct {
 	last          *astiav.Frame // the last output, held for the next rebuild
 	scratch       *astiav.Frame
 	strength      atomicFloat
+	lastT         time.Duration // t of the last frame denoised
 }
+
+// MaxGap is the longest pause between two frames' times over which Video
+// keeps its temporal memory.
+const MaxGap = 250 * time.Millisecond
 
 // NewVideo builds the denoiser for yuv420p frames of width × height.
 func NewVideo(width, height int, cfg VideoConfig) (*Video, error) {
@@ -141,12 +150,17 @@ func (v *Video) SetStrength(s float64) {
 func (v *Video) Strength() float64 { return v.strength.Load() }
 
 // Apply denoises f in place. f must be yuv420p at the size the denoiser
-// was made for; t is not used (hqdn3d needs no clock).
-func (v *Video) Apply(f *astiav.Frame, _ time.Duration) error {
+// was made for; t, its program time, only tells gaps (see MaxGap).
+func (v *Video) Apply(f *astiav.Frame, t time.Duration) error {
 	if f.PixelFormat() != astiav.PixelFormatYuv420P || f.Width() != v.width || f.Height() != v.height {
 		return fmt.Errorf("video denoise: frame is %s %dx%d, want yuv420p %dx%d",
 			f.PixelFormat(), f.Width(), f.Height(), v.width, v.height)
 	}
+	if v.last.Width() != 0 && (t-v.lastT > MaxGap || t < v.lastT) {
+		v.last.Unref() // no warm-up: the new graph starts from this frame
+		v.built = -1
+	}
+	v.lastT = t
 	if s := v.strength.Load(); s != v.built {
 		if err := v.rebuild(s); err != nil {
 			return err

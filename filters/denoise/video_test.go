@@ -184,6 +184,47 @@ func TestVideoDenoiseStrength(t *testing.T) {
 	require.Equal(t, 0.55, v.Strength())
 }
 
+// TestVideoDenoiseGapForgets: after a pause longer than MaxGap the last
+// picture is not blended into the next one. The scene brightens by 5
+// levels during the pause, a change hqdn3d's temporal filter would mostly
+// average away against its memory.
+func TestVideoDenoiseGapForgets(t *testing.T) {
+	for _, gap := range []time.Duration{time.Second / 30, time.Second} {
+		v, err := NewVideo(vw, vh, DefaultVideoConfig())
+		require.NoError(t, err)
+		f := yuvFrame(t, vw, vh)
+		fill := func(level byte) {
+			for i := 0; i < 3; i++ {
+				p, _ := av.Plane(f, i)
+				for j := range p {
+					p[j] = 128
+				}
+			}
+			y, _ := av.Plane(f, 0)
+			for j := range y {
+				y[j] = level
+			}
+		}
+		at := time.Duration(0)
+		for k := 0; k < 10; k++ {
+			fill(100)
+			require.NoError(t, v.Apply(f, at))
+			at += time.Second / 30
+		}
+		fill(105)
+		require.NoError(t, v.Apply(f, at-time.Second/30+gap))
+		y, ys := av.Plane(f, 0)
+		got := y[vh/2*ys+vw/2]
+		t.Logf("gap %v: 100 then 105 comes out as %d", gap, got)
+		if gap > MaxGap {
+			require.Equal(t, byte(105), got, "a fresh start after a long gap")
+		} else {
+			require.Less(t, got, byte(104), "memory kept across a normal frame interval")
+		}
+		v.Close()
+	}
+}
+
 func TestVideoDenoiseChecksFrames(t *testing.T) {
 	v, err := NewVideo(vw, vh, DefaultVideoConfig())
 	require.NoError(t, err)
