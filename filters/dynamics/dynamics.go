@@ -21,7 +21,7 @@ import (
 // instant.
 const toggleRamp = 20 * time.Millisecond
 
-// errNoChannels and friends are the block-shape errors, made once.
+// errShape is what a block with the wrong channel count wraps.
 var errShape = errors.New("block has the wrong number of channels")
 
 // checkBlock verifies that planes has the channel count a stage was made for
