@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"studio/filters"
+	"studio/filters/denoise"
 	"studio/filters/dynamics"
 	"studio/filters/watermark"
 	"studio/pipeline/stats"
@@ -80,6 +81,13 @@ func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
 		c.audio = append(c.audio, s)
 	}
 	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	if d := cfg.AudioDenoise; d != nil {
+		st, err := denoise.NewAudio(o.SampleRate, o.Channels, denoise.AudioConfig{Strength: d.Strength, Disabled: !d.Enabled})
+		if err != nil {
+			return err
+		}
+		add(stats.FilterAudioDenoise, st, d.Enabled, math.Float64bits(d.Strength))
+	}
 	if g := cfg.Gate; g != nil {
 		st, err := dynamics.NewGate(o.SampleRate, o.Channels, dynamics.GateConfig{
 			OpenThresholdDB: g.OpenDB, CloseThresholdDB: g.CloseDB,
@@ -112,6 +120,8 @@ func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
 // its layers from the preset: nil).
 func (c *Chain) makeStage(name string, strength float64) (filters.Video, error) {
 	switch name {
+	case stats.FilterDenoise:
+		return denoise.NewVideo(c.opts.Width, c.opts.Height, denoise.VideoConfig{Strength: strength})
 	}
 	return nil, nil
 }
