@@ -70,10 +70,13 @@ type Beauty struct {
 
 	// Frame-sized buffers at chroma resolution, written in the first phase
 	// and only read in the second (so bands may read each other's rows).
-	guide []uint8  // 2×2 mean of luma
-	skin  []uint8  // raw skin weight, 0..255
-	hu    []uint16 // U and V, each row filtered [1 2 1]
-	hv    []uint16
+	// guide and skin rows are gs wide: pad samples either side repeat the
+	// edge ones, so the filter's horizontal sums need no clamping.
+	pad, gs        int
+	guide          []uint8 // 2×2 mean of luma
+	skin           []uint8 // raw skin weight, 0..255
+	skinLo, skinHi []int32 // per row, the columns [lo, hi) holding any skin
+	full           bool    // tests: filter every sample, not only around skin
 
 	radius  int      // box radius of the guided filter, at chroma resolution
 	recipN  int64    // 2^32 / (2r+1)², for the box means
@@ -109,28 +112,33 @@ const (
 // New makes a stage for width×height frames, allocating every buffer it
 // will use: Apply allocates nothing.
 func New(width, height int, cfg Config) (*Beauty, error) {
+	return newBeauty(width, height, cfg, runtime.GOMAXPROCS(0))
+}
+
+// newBeauty is New with at most maxBands bands (tests vary it).
+func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	if width < 2 || height < 2 {
 		return nil, fmt.Errorf("beauty: size %dx%d: must be at least 2x2", width, height)
 	}
 	b := &Beauty{width: width, height: height, cw: (width + 1) / 2, ch: (height + 1) / 2}
 	b.SetStrength(cfg.Strength)
 	b.SetBrighten(cfg.Brighten)
-	n := b.cw * b.ch
-	b.guide = make([]uint8, n)
-	b.skin = make([]uint8, n)
-	b.hu = make([]uint16, n)
-	b.hv = make([]uint16, n)
-
 	// The filter's reach follows the picture's height, so a face filmed
 	// at 720p and at 1080p is smoothed alike: r = 4 at 720p (a 9×9 box
 	// of 2×2 blocks, 18 pixels), 6 at 1080p.
 	b.radius = min(max((b.ch+45)/90, 2), 12)
 	side := int64(2*b.radius + 1)
 	b.recipN = (1<<32 + side*side/2) / (side * side)
+	b.pad = 2*b.radius + 2
+	b.gs = b.cw + 2*b.pad
+	b.guide = make([]uint8, b.ch*b.gs)
+	b.skin = make([]uint8, b.ch*b.gs)
+	b.skinLo = make([]int32, b.ch)
+	b.skinHi = make([]int32, b.ch)
 	b.alut = make([]uint16, aTableSize)
 	b.tone.build(0)
 
-	parts := min(runtime.GOMAXPROCS(0), maxParts, max(b.ch/(4*b.radius), 1))
+	parts := max(min(maxBands, maxParts, b.ch/(4*b.radius)), 1)
 	for p := range parts {
 		b.parts = append(b.parts, newPart(b, p*b.ch/parts, (p+1)*b.ch/parts))
 	}
@@ -155,6 +163,7 @@ func (b *Beauty) run(p *part, ph phase) {
 	switch ph {
 	case phaseGuide:
 		b.guideRows(p.j0, p.j1)
+		p.saveEdges()
 	case phaseFilter:
 		p.filter()
 	}
@@ -250,9 +259,25 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
 		smooth:     s > 0,
 	}
 	b.phase(phaseGuide)
-	b.phase(phaseFilter)
+	if b.anySkin() {
+		b.phase(phaseFilter)
+	}
 	b.frame = frame{} // hold no reference to the caller's planes
 	return nil
+}
+
+// anySkin says whether the first phase found skin anywhere: without, the
+// picture stays as it is.
+func (b *Beauty) anySkin() bool {
+	if b.full {
+		return true
+	}
+	for j, hi := range b.skinHi {
+		if hi > b.skinLo[j] {
+			return true
+		}
+	}
+	return false
 }
 
 // Close stops the helper goroutines. The stage cannot be used after.

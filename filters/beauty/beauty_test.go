@@ -141,3 +141,84 @@ func TestStrengthTakesEffectNextFrame(t *testing.T) {
 	b.SetStrength(math.NaN())
 	require.Equal(t, 0.0, b.Strength(), "NaN is off")
 }
+
+// TestBandsAndRegionDoNotChangeTheResult: the picture is cut into bands
+// that overlap, and only the region around skin is filtered; neither may
+// show. Every way of running it gives the same bytes as one band
+// filtering every sample, on an odd size with padded lines.
+func TestBandsAndRegionDoNotChangeTheResult(t *testing.T) {
+	src := newPortrait(643, 371, 7, 4)
+	run := func(bands int, full bool, cfg Config) *picture {
+		b, err := newBeauty(643, 371, cfg, bands)
+		require.NoError(t, err)
+		defer b.Close()
+		b.full = full
+		p := src.clone()
+		process(t, b, p)
+		return p
+	}
+	for _, cfg := range []Config{{Strength: 1}, {Strength: 0.4, Brighten: 0.7}, {Brighten: 1}} {
+		want := run(1, true, cfg)
+		require.False(t, bytes.Equal(want.y, src.y), "%+v changes the picture", cfg)
+		for _, bands := range []int{1, 2, 3, 4} {
+			got := run(bands, false, cfg)
+			require.True(t, bytes.Equal(want.y, got.y), "%+v, %d bands: luma", cfg, bands)
+			require.True(t, bytes.Equal(want.u, got.u), "%+v, %d bands: U", cfg, bands)
+			require.True(t, bytes.Equal(want.v, got.v), "%+v, %d bands: V", cfg, bands)
+		}
+	}
+}
+
+// TestOddSizesAndPadding: odd widths and heights (chroma rounded up) and
+// padded lines are filtered like the same picture unpadded, and the
+// padding is never written.
+func TestOddSizesAndPadding(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{641, 361}, {640, 361}, {641, 360}, {33, 17}, {2, 2}, {3, 3}} {
+		padded := newPortrait(size.w, size.h, 9, 5)
+		tight := newPicture(size.w, size.h, 0)
+		for y := range size.h {
+			copy(tight.y[y*tight.ys:][:size.w], padded.y[y*padded.ys:])
+		}
+		for y := range padded.ch {
+			copy(tight.u[y*tight.cs:][:tight.cw], padded.u[y*padded.cs:])
+			copy(tight.v[y*tight.cs:][:tight.cw], padded.v[y*padded.cs:])
+		}
+		before := padded.clone()
+		b := newStage(t, size.w, size.h, Config{Strength: 1, Brighten: 0.5})
+		process(t, b, padded.picture)
+		process(t, b, tight)
+		changed := false
+		for y := range size.h {
+			row, want := padded.y[y*padded.ys:][:padded.ys], tight.y[y*tight.ys:][:size.w]
+			require.Equal(t, want, row[:size.w], "%dx%d luma row %d", size.w, size.h, y)
+			require.Equal(t, before.y[y*padded.ys+size.w:][:9], row[size.w:], "%dx%d luma padding row %d", size.w, size.h, y)
+			changed = changed || !bytes.Equal(row, before.y[y*padded.ys:][:padded.ys])
+		}
+		for y := range padded.ch {
+			for _, pl := range [][3][]byte{{padded.u, tight.u, before.u}, {padded.v, tight.v, before.v}} {
+				row, want := pl[0][y*padded.cs:][:padded.cs], pl[1][y*tight.cs:][:tight.cw]
+				require.Equal(t, want, row[:tight.cw], "%dx%d chroma row %d", size.w, size.h, y)
+				require.Equal(t, pl[2][y*padded.cs+tight.cw:][:9], row[tight.cw:], "%dx%d chroma padding row %d", size.w, size.h, y)
+			}
+		}
+		if size.w > 8 {
+			require.True(t, changed, "%dx%d: the skin was filtered", size.w, size.h)
+		}
+	}
+}
+
+// TestRejectsWrongPlanes: planes too small for the size, or lines shorter
+// than a row, are errors, not panics.
+func TestRejectsWrongPlanes(t *testing.T) {
+	b := newStage(t, 64, 48, Config{Strength: 1})
+	p := newPicture(64, 48, 0)
+	require.Error(t, b.Process(p.y[:len(p.y)-1], p.u, p.v, p.ys, p.cs))
+	require.Error(t, b.Process(p.y, p.u, p.v[:10], p.ys, p.cs))
+	require.Error(t, b.Process(p.y, p.u, p.v, 63, p.cs))
+	require.NoError(t, b.Process(p.y, p.u, p.v, p.ys, p.cs))
+	b.Close()
+	require.ErrorIs(t, b.Process(p.y, p.u, p.v, p.ys, p.cs), ErrClosed)
+	b.Close() // twice is fine
+	_, err := New(1, 10, Config{})
+	require.Error(t, err)
+}

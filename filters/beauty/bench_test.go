@@ -54,9 +54,9 @@ func BenchmarkBeauty720p(b *testing.B) { benchApply(b, newPortrait(1280, 720, 0,
 // BenchmarkBeauty1080p: the same at 1920×1080.
 func BenchmarkBeauty1080p(b *testing.B) { benchApply(b, newPortrait(1920, 1080, 0, 1).picture, 0) }
 
-// BenchmarkBeauty1080pAllSkin is the worst case: skin edge to edge (a
-// close-up), every sample filtered and written, Brighten on.
-func BenchmarkBeauty1080pAllSkin(b *testing.B) {
+// allSkin is the worst case: skin edge to edge (a close-up), so every
+// sample is filtered and written.
+func allSkin() *picture {
 	p := newPortrait(1920, 1080, 0, 1)
 	for i := range p.u {
 		p.u[i], p.v[i] = 110, 150
@@ -64,5 +64,11 @@ func BenchmarkBeauty1080pAllSkin(b *testing.B) {
 	for i := range p.y {
 		p.y[i] = max(p.y[i], 100)
 	}
-	benchApply(b, p.picture, 0.5)
+	return p.picture
 }
+
+// BenchmarkBeauty1080pAllSkin: the worst case at strength 1.
+func BenchmarkBeauty1080pAllSkin(b *testing.B) { benchApply(b, allSkin(), 0) }
+
+// BenchmarkBeauty1080pAllSkinBrighten: the worst case with Brighten too.
+func BenchmarkBeauty1080pAllSkinBrighten(b *testing.B) { benchApply(b, allSkin(), 0.5) }

@@ -69,13 +69,12 @@ func smoothstep(lo, hi, x float64) float64 {
 }
 
 // guideRows is the first phase for chroma rows [j0, j1): the 2×2 mean of
-// luma into guide, the raw skin weight into skin, and U and V filtered
-// [1 2 1] along each row into hu, hv (the column pass happens when the row
-// is written). It only reads the frame, so bands may overlap what others
-// read.
+// luma into guide and the raw skin weight into skin (both with their
+// edges repeated into the padding), and where along each row skin is. It
+// only reads the frame.
 func (b *Beauty) guideRows(j0, j1 int) {
 	f := &b.frame
-	w, cw := b.width, b.cw
+	w, cw, pad := b.width, b.cw, b.pad
 	for j := j0; j < j1; j++ {
 		r0 := f.y[2*j*f.ys:][:w]
 		r1 := r0
@@ -84,38 +83,50 @@ func (b *Beauty) guideRows(j0, j1 int) {
 		}
 		ur := f.u[j*f.us:][:cw]
 		vr := f.v[j*f.vs:][:cw]
-		g := b.guide[j*cw:][:cw]
-		sk := b.skin[j*cw:][:cw]
-		hu := b.hu[j*cw:][:cw]
-		hv := b.hv[j*cw:][:cw]
+		gp := b.guide[j*b.gs:][:b.gs]
+		sp := b.skin[j*b.gs:][:b.gs]
+		g := gp[pad:][:cw]
+		sk := sp[pad:][:cw]
 
-		pairs := w / 2 // whole 2×2 blocks; an odd width leaves a last column
-		for i := range pairs {
-			s := int(r0[2*i]) + int(r0[2*i+1]) + int(r1[2*i]) + int(r1[2*i+1])
-			g[i] = uint8((s + 2) >> 2)
+		downsample(r0, r1, g)
+		lo, hi := cw, 0
+		for i := range sk {
+			m := uint8((int(skinCbCr[int(ur[i])<<8|int(vr[i])])*int(skinLuma[g[i]]) + 127) / 255)
+			sk[i] = m
+			if m != 0 {
+				lo = min(lo, i)
+				hi = i + 1
+			}
 		}
-		if pairs < cw {
-			g[pairs] = uint8((int(r0[w-1]) + int(r1[w-1]) + 1) >> 1)
-		}
-		for i := range cw {
-			sk[i] = uint8((int(skinCbCr[int(ur[i])<<8|int(vr[i])])*int(skinLuma[g[i]]) + 127) / 255)
-		}
-		rowTap121(ur, hu)
-		rowTap121(vr, hv)
+		b.skinLo[j], b.skinHi[j] = int32(lo), int32(hi)
+		padRow(gp, pad)
+		padRow(sp, pad)
 	}
 }
 
-// rowTap121 writes x filtered [1 2 1] (sum 4×), repeating the end samples.
-func rowTap121(x []uint8, out []uint16) {
-	n := len(x)
-	out = out[:n]
-	if n == 1 {
-		out[0] = uint16(x[0]) * 4
-		return
+// downsample writes the rounded mean of each 2×2 block of rows r0, r1
+// into g; an odd width's last column is a 1×2 block.
+func downsample(r0, r1, g []uint8) {
+	w := len(r0)
+	r1 = r1[:w]
+	pairs := w / 2
+	g = g[:(w+1)/2]
+	for i := range pairs {
+		s := int(r0[2*i]) + int(r0[2*i+1]) + int(r1[2*i]) + int(r1[2*i+1])
+		g[i] = uint8((s + 2) >> 2)
 	}
-	out[0] = uint16(3*int(x[0]) + int(x[1]))
-	for i := 1; i < n-1; i++ {
-		out[i] = uint16(int(x[i-1]) + 2*int(x[i]) + int(x[i+1]))
+	if pairs < len(g) {
+		g[pairs] = uint8((int(r0[w-1]) + int(r1[w-1]) + 1) >> 1)
 	}
-	out[n-1] = uint16(int(x[n-2]) + 3*int(x[n-1]))
+}
+
+// padRow repeats a padded row's first and last real samples into its
+// pad samples either side.
+func padRow(row []uint8, pad int) {
+	n := len(row)
+	first, last := row[pad], row[n-pad-1]
+	for i := range pad {
+		row[i] = first
+		row[n-1-i] = last
+	}
 }
