@@ -1,0 +1,292 @@
+// Package beauty owns the skin-smoothing ("美颜") video stage: it finds
+// skin by its colour, smooths it with an edge-preserving filter so that
+// blemishes and sensor noise fade while eyes, brows, hair and outlines stay
+// sharp, and can lift skin a little (Brighten). Everything else in the
+// picture is left as it was, byte for byte.
+//
+// How a frame is processed (all integer, on yuv420p in place):
+//
+//  1. At chroma resolution (half width and height) each 2×2 block of luma is
+//     averaged into a small guide image I, and a skin weight is read from
+//     two tables: one over (Cb, Cr) — an ellipse around the skin-tone
+//     cluster with a soft rim — and one over the block's luma, which drops
+//     very dark and very bright blocks (hair, pupils, eye whites, glare).
+//  2. A self-guided filter (He et al., "Guided Image Filtering") runs on I:
+//     box means of I and I² give each pixel's local variance, and
+//     a = var/(var+ε), b = (1−a)·mean; box means of a and b again. Flat
+//     (noisy) areas get a ≈ 0 (replaced by the local mean), edges get
+//     a ≈ 1 (kept). All box means are running sums.
+//  3. The filter's result is blended with the picture by strength × skin
+//     weight (the weight blurred 3×3 so the mask has no hard rim), and the
+//     optional brightening curve is folded into the same linear map, so each
+//     half-resolution sample ends up as out = α·Y + β.
+//  4. α and β are upsampled bilinearly and applied to every full-resolution
+//     luma pixel, which is where the detail that the guide kept comes back:
+//     the fast guided filter's trick (He and Sun, 2015). Chroma on skin is
+//     smoothed 3×3 by the same weight, which takes out blotchy colour noise.
+//
+// Steps 2–4 stream down the picture in row bands, one per core, with only a
+// few rows of scratch per band, so the working set stays in cache; the
+// bands overlap by the filter radius and compute identical values there,
+// so the result does not depend on how many bands there are.
+package beauty
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"studio/internal/av"
+)
+
+// Config is a Beauty's initial settings; both may be changed live.
+type Config struct {
+	// Strength is how much skin is smoothed, 0..1; 0 leaves the picture
+	// unchanged (when Brighten is 0 too).
+	Strength float64
+	// Brighten lifts and slightly whitens skin, 0..1; 0 is off.
+	Brighten float64
+}
+
+// maxParts bounds the row bands a frame is split into. The stage shares
+// the machine with the encoder, so more bands than this would only steal
+// from it; two already fill the 2-core machines studio targets.
+const maxParts = 4
+
+// Beauty is the skin-smoothing stage for one picture size. Apply and
+// Process run on one goroutine at a time; SetStrength and SetBrighten may be
+// called from any goroutine and take effect on the next frame.
+type Beauty struct {
+	width, height int
+	cw, ch        int // chroma (and guide) size: half, rounded up
+
+	strength atomic.Uint64 // float64 bits, clamped 0..1
+	brighten atomic.Uint64
+
+	// Frame-sized buffers at chroma resolution, written in the first phase
+	// and only read in the second (so bands may read each other's rows).
+	// guide and skin rows are gs wide: pad samples either side repeat the
+	// edge ones, so the filter's horizontal sums need no clamping.
+	pad, gs        int
+	guide          []uint8 // 2×2 mean of luma
+	skin           []uint8 // raw skin weight, 0..255
+	skinLo, skinHi []int32 // per row, the columns [lo, hi) holding any skin
+	full           bool    // tests: filter every sample, not only around skin
+
+	radius  int      // box radius of the guided filter, at chroma resolution
+	recipN  int64    // 2^32 / (2r+1)², for the box means
+	alut    []uint16 // a = var/(var+ε) by variance, for ε of alutFor
+	alutFor float64  // the strength alut was built for
+
+	tone    toneCurve
+	toneFor float64 // the Brighten value tone was built for
+	parts   []*part
+	frame   frame // the planes of the frame being processed
+
+	kick   []chan phase // one per helper goroutine
+	done   chan struct{}
+	closed bool
+}
+
+// frame is the planes a call works on, shared with the helpers through
+// the kick channel's happens-before.
+type frame struct {
+	y, u, v            []byte
+	ys, us, vs         int
+	s256, b256         int // strength and brighten weights, 0..256
+	brightenOn, smooth bool
+}
+
+type phase uint8
+
+const (
+	phaseGuide  phase = iota // step 1: guide and skin weight
+	phaseFilter              // steps 2–4
+)
+
+// New makes a stage for width×height frames, allocating every buffer it
+// will use: Apply allocates nothing.
+func New(width, height int, cfg Config) (*Beauty, error) {
+	return newBeauty(width, height, cfg, runtime.GOMAXPROCS(0))
+}
+
+// newBeauty is New with at most maxBands bands (tests vary it).
+func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
+	if width < 2 || height < 2 {
+		return nil, fmt.Errorf("beauty: size %dx%d: must be at least 2x2", width, height)
+	}
+	b := &Beauty{width: width, height: height, cw: (width + 1) / 2, ch: (height + 1) / 2}
+	b.SetStrength(cfg.Strength)
+	b.SetBrighten(cfg.Brighten)
+	// The filter's reach follows the picture's height, so a face filmed
+	// at 720p and at 1080p is smoothed alike: r = 4 at 720p (a 9×9 box
+	// of 2×2 blocks, 18 pixels), 6 at 1080p.
+	b.radius = min(max((b.ch+45)/90, 2), 12)
+	side := int64(2*b.radius + 1)
+	b.recipN = (1<<32 + side*side/2) / (side * side)
+	b.pad = 2*b.radius + 2
+	b.gs = b.cw + 2*b.pad
+	b.guide = make([]uint8, b.ch*b.gs)
+	b.skin = make([]uint8, b.ch*b.gs)
+	b.skinLo = make([]int32, b.ch)
+	b.skinHi = make([]int32, b.ch)
+	b.alut = make([]uint16, aTableSize)
+	b.tone.build(0)
+
+	parts := max(min(maxBands, maxParts, b.ch/(4*b.radius)), 1)
+	for p := range parts {
+		b.parts = append(b.parts, newPart(b, p*b.ch/parts, (p+1)*b.ch/parts))
+	}
+	b.done = make(chan struct{}, parts)
+	for p := 1; p < parts; p++ {
+		k := make(chan phase, 1)
+		b.kick = append(b.kick, k)
+		go b.helper(b.parts[p], k)
+	}
+	return b, nil
+}
+
+// helper runs one band's share of each phase it is kicked for, until Close.
+func (b *Beauty) helper(p *part, kick <-chan phase) {
+	for ph := range kick {
+		b.run(p, ph)
+		b.done <- struct{}{}
+	}
+}
+
+func (b *Beauty) run(p *part, ph phase) {
+	switch ph {
+	case phaseGuide:
+		b.guideRows(p.j0, p.j1)
+		p.saveEdges()
+	case phaseFilter:
+		p.filter()
+	}
+}
+
+// phase runs ph over all bands: the helpers take theirs, the caller's
+// goroutine the first, and it returns when all are done.
+func (b *Beauty) phase(ph phase) {
+	for _, k := range b.kick {
+		k <- ph
+	}
+	b.run(b.parts[0], ph)
+	for range b.kick {
+		<-b.done
+	}
+}
+
+// SetStrength sets how much skin is smoothed, clamped to 0..1 (NaN is 0).
+// Safe from any goroutine; the next frame uses it.
+func (b *Beauty) SetStrength(s float64) { b.strength.Store(math.Float64bits(clamp01(s))) }
+
+// Strength is the smoothing strength in use, 0..1.
+func (b *Beauty) Strength() float64 { return math.Float64frombits(b.strength.Load()) }
+
+// SetBrighten sets how much skin is lifted, clamped to 0..1 (NaN is 0).
+// Safe from any goroutine; the next frame uses it.
+func (b *Beauty) SetBrighten(v float64) { b.brighten.Store(math.Float64bits(clamp01(v))) }
+
+// Brighten is the brightening in use, 0..1.
+func (b *Beauty) Brighten() float64 { return math.Float64frombits(b.brighten.Load()) }
+
+func clamp01(v float64) float64 {
+	if !(v > 0) { // NaN too
+		return 0
+	}
+	return min(v, 1)
+}
+
+// ErrClosed is returned by Apply and Process after Close.
+var ErrClosed = errors.New("beauty: closed")
+
+// Apply smooths the skin of f in place. f must be yuv420p of the size the
+// stage was made for, with buffers of its own (writable).
+func (b *Beauty) Apply(f *astiav.Frame, _ time.Duration) error {
+	if f.PixelFormat() != astiav.PixelFormatYuv420P {
+		return fmt.Errorf("beauty: pixel format %s: want yuv420p", f.PixelFormat())
+	}
+	if f.Width() != b.width || f.Height() != b.height {
+		return fmt.Errorf("beauty: frame %dx%d: stage is %dx%d", f.Width(), f.Height(), b.width, b.height)
+	}
+	y, ys := av.Plane(f, 0)
+	u, us := av.Plane(f, 1)
+	v, vs := av.Plane(f, 2)
+	return b.process(y, u, v, ys, us, vs)
+}
+
+// Process smooths the skin of one yuv420p picture given as planes, in
+// place: y is width×height with lines yStride bytes apart, u and v are
+// ⌈width/2⌉×⌈height/2⌉ with lines cStride apart (bytes past a line's
+// width, the padding, are never touched). It is what Apply runs, without
+// an FFmpeg frame.
+func (b *Beauty) Process(y, u, v []byte, yStride, cStride int) error {
+	return b.process(y, u, v, yStride, cStride, cStride)
+}
+
+func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if ys < b.width || us < b.cw || vs < b.cw {
+		return fmt.Errorf("beauty: line sizes %d/%d/%d: shorter than the picture (%d/%d)", ys, us, vs, b.width, b.cw)
+	}
+	if len(y) < (b.height-1)*ys+b.width || len(u) < (b.ch-1)*us+b.cw || len(v) < (b.ch-1)*vs+b.cw {
+		return fmt.Errorf("beauty: planes of %d/%d/%d bytes: too small for %dx%d", len(y), len(u), len(v), b.width, b.height)
+	}
+	s, br := b.Strength(), b.Brighten()
+	if s == 0 && br == 0 {
+		return nil
+	}
+	if s != b.alutFor {
+		buildALUT(b.alut, maxEpsilon*s)
+		b.alutFor = s
+	}
+	if br != b.toneFor {
+		b.tone.build(br)
+		b.toneFor = br
+	}
+	b.frame = frame{
+		y: y, u: u, v: v, ys: ys, us: us, vs: vs,
+		s256:       int(math.Round(s * maxBlend * 256)),
+		b256:       int(math.Round(br * 256)),
+		brightenOn: br > 0,
+		smooth:     s > 0,
+	}
+	b.phase(phaseGuide)
+	if b.anySkin() {
+		b.phase(phaseFilter)
+	}
+	b.frame = frame{} // hold no reference to the caller's planes
+	return nil
+}
+
+// anySkin says whether the first phase found skin anywhere: without, the
+// picture stays as it is.
+func (b *Beauty) anySkin() bool {
+	if b.full {
+		return true
+	}
+	for j, hi := range b.skinHi {
+		if hi > b.skinLo[j] {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the helper goroutines. The stage cannot be used after.
+func (b *Beauty) Close() {
+	if b.closed {
+		return
+	}
+	b.closed = true
+	for _, k := range b.kick {
+		close(k)
+	}
+}

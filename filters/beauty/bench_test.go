@@ -1,0 +1,74 @@
+package beauty
+
+import (
+	"testing"
+
+	"github.com/asticode/go-astiav"
+	"github.com/stretchr/testify/require"
+
+	"studio/internal/av"
+)
+
+// frameOf copies p into a new FFmpeg yuv420p frame (FFmpeg's own line
+// padding) as the pipeline hands one to a stage.
+func frameOf(t testing.TB, p *picture) *astiav.Frame {
+	f := astiav.AllocFrame()
+	t.Cleanup(f.Free)
+	f.SetWidth(p.w)
+	f.SetHeight(p.h)
+	f.SetPixelFormat(astiav.PixelFormatYuv420P)
+	require.NoError(t, f.AllocBuffer(0))
+	for i, pl := range []struct {
+		src       []byte
+		stride, w int
+		h         int
+	}{{p.y, p.ys, p.w, p.h}, {p.u, p.cs, p.cw, p.ch}, {p.v, p.cs, p.cw, p.ch}} {
+		dst, ds := av.Plane(f, i)
+		for y := range pl.h {
+			copy(dst[y*ds:][:pl.w], pl.src[y*pl.stride:][:pl.w])
+		}
+	}
+	return f
+}
+
+// benchApply runs Apply at strength 1 on a w×h frame, in place frame
+// after frame (the cost does not depend on how smooth the skin already
+// is: every stage runs on every skin sample each time).
+func benchApply(b *testing.B, p *picture, brighten float64) {
+	f := frameOf(b, p)
+	st := newStage(b, p.w, p.h, Config{Strength: 1, Brighten: brighten})
+	require.NoError(b, st.Apply(f, 0)) // tables built before timing
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := st.Apply(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBeauty720p: the synthetic portrait (a face over 40 % of the
+// width and 80 % of the height, a textured background) at 1280×720.
+func BenchmarkBeauty720p(b *testing.B) { benchApply(b, newPortrait(1280, 720, 0, 1).picture, 0) }
+
+// BenchmarkBeauty1080p: the same at 1920×1080.
+func BenchmarkBeauty1080p(b *testing.B) { benchApply(b, newPortrait(1920, 1080, 0, 1).picture, 0) }
+
+// allSkin is the worst case: skin edge to edge (a close-up), so every
+// sample is filtered and written.
+func allSkin() *picture {
+	p := newPortrait(1920, 1080, 0, 1)
+	for i := range p.u {
+		p.u[i], p.v[i] = 110, 150
+	}
+	for i := range p.y {
+		p.y[i] = max(p.y[i], 100)
+	}
+	return p.picture
+}
+
+// BenchmarkBeauty1080pAllSkin: the worst case at strength 1.
+func BenchmarkBeauty1080pAllSkin(b *testing.B) { benchApply(b, allSkin(), 0) }
+
+// BenchmarkBeauty1080pAllSkinBrighten: the worst case with Brighten too.
+func BenchmarkBeauty1080pAllSkinBrighten(b *testing.B) { benchApply(b, allSkin(), 0.5) }
