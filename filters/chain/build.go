@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"studio/filters"
+	"studio/filters/beauty"
 	"studio/filters/denoise"
 	"studio/filters/dynamics"
 	"studio/filters/watermark"
@@ -122,6 +123,8 @@ func (c *Chain) makeStage(name string, strength float64) (filters.Video, error) 
 	switch name {
 	case stats.FilterDenoise:
 		return denoise.NewVideo(c.opts.Width, c.opts.Height, denoise.VideoConfig{Strength: strength})
+	case stats.FilterBeauty:
+		return beauty.New(c.opts.Width, c.opts.Height, beauty.Config{Strength: strength, Brighten: c.brighten})
 	}
 	return nil, nil
 }
