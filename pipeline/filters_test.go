@@ -40,7 +40,7 @@ func TestFiltersToggleLiveWithoutGaps(t *testing.T) {
 	ngx := testpeer.StartNginx(t)
 	dir := t.TempDir()
 	logo := filepath.Join(dir, "logo.png")
-	writeSquare(t, logo, 64, 64, color.NRGBA{R: 230, G: 20, B: 20, A: 255})
+	writeSquare(t, logo, 64, 64, color.NRGBA{R: 30, G: 220, B: 180, A: 255}) // no colour of testsrc2
 	p, err := presets.Parse(filepath.Join(dir, "show.yaml"), []byte(`
 sources:
   - name: cam
@@ -143,12 +143,13 @@ video: {size: 640x360, bitrate: 800k, tune: zerolatency}
 	for i := 1; i < len(audio); i++ {
 		require.InDelta(t, 1024.0/48000, audio[i]-audio[i-1], 0.0015, "audio packet %d: a gap", i)
 	}
-	// The logo's red square, then the pattern, then the logo again.
-	red := func(sec float64) bool {
+	// The logo, then the pattern, then the logo again (the toggles came
+	// 0..1 s after the stream's start, as the stats saw it go live).
+	logoAt := func(sec float64) bool {
 		r, g, b := testpeer.PixelAt(t, rec, first+sec, 48, 48)
-		return r > 180 && g < 80 && b < 80
+		return r < 80 && g > 180 && b > 140
 	}
-	require.True(t, red(1.0), "logo on at 1 s")
-	require.False(t, red(3.0), "logo off at 3 s")
-	require.True(t, red(5.0), "logo on again at 5 s")
+	require.True(t, logoAt(1.0), "logo on at 1 s")
+	require.False(t, logoAt(3.5), "logo off at 3.5 s")
+	require.True(t, logoAt(6.5), "logo on again at 6.5 s")
 }

@@ -70,7 +70,7 @@ func Load(nameOrFile string) (*Preset, error) {
 		nameOrFile = "demo"
 	}
 	if data, ok := Builtin(nameOrFile); ok {
-		p, err := parse(nameOrFile+" (built-in)", nameOrFile, data)
+		p, err := parse(nameOrFile+builtinSuffix, nameOrFile, data)
 		if err != nil {
 			return nil, err
 		}
@@ -93,6 +93,9 @@ func Load(nameOrFile string) (*Preset, error) {
 	}
 	return Parse(nameOrFile, data)
 }
+
+// builtinSuffix follows a built-in preset's name in Preset.File.
+const builtinSuffix = " (built-in)"
 
 func looksLikePath(s string) bool {
 	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")

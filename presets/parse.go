@@ -95,8 +95,8 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 	if e := p.expand("network.ca_file", &p.Network.CAFile); e != nil {
 		return nil, e
 	}
-	dir := ""
-	if _, err := os.Stat(file); err == nil {
+	dir := "" // a built-in preset's paths are the working directory's
+	if !strings.HasSuffix(file, builtinSuffix) {
 		dir = filepath.Dir(file)
 	}
 	if e := p.resolveFilterPaths(dir); e != nil {
