@@ -115,12 +115,15 @@ func row(screen, name string) string {
 	return ""
 }
 
-// sourceRow returns the Sources panel's row of a source, selected (▶) or not.
+// sourceRow returns the Sources panel's row of a source (from its name on;
+// the panel sits right of the picture).
 func sourceRow(screen, name string) string {
 	for _, line := range strings.Split(screen, "\n") {
-		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "▶"))
-		if len(f) > 1 && f[0] == name && (f[1] == "testsrc" || f[1] == "live" || f[1] == "standby") {
-			return line
+		f := strings.Fields(line)
+		for i := 0; i+1 < len(f); i++ {
+			if f[i] == name && (f[i+1] == "testsrc" || f[i+1] == "live" || f[i+1] == "standby") {
+				return strings.Join(f[i:], " ")
+			}
 		}
 	}
 	return ""
