@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -78,10 +79,13 @@ type Beauty struct {
 	skinLo, skinHi []int32 // per row, the columns [lo, hi) holding any skin
 	full           bool    // tests: filter every sample, not only around skin
 
-	radius  int      // box radius of the guided filter, at chroma resolution
-	recipN  int64    // 2^32 / (2r+1)², for the box means
-	alut    []uint16 // a = var/(var+ε) by variance, for ε of alutFor
-	alutFor float64  // the strength alut was built for
+	radius   int      // box radius of the guided filter, at chroma resolution
+	recipN   int64    // 2^32 / n, n = (2r+1)² samples in a box: mean of a, Q12
+	recipB   int64    // 2^40 / n²: mean of b from sums of (1−a)·ΣI/256, Q12
+	varShift uint     // n²·var >> varShift indexes alut
+	aUnit    float64  // the variance one alut entry spans
+	alut     []uint16 // a = var/(var+ε), for ε of alutFor
+	alutFor  float64  // the strength alut was built for
 
 	tone    toneCurve
 	toneFor float64 // the Brighten value tone was built for
@@ -128,7 +132,13 @@ func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	// of 2×2 blocks, 18 pixels), 6 at 1080p.
 	b.radius = min(max((b.ch+45)/90, 2), 12)
 	side := int64(2*b.radius + 1)
-	b.recipN = (1<<32 + side*side/2) / (side * side)
+	n := side * side
+	b.recipN = (1<<32 + n/2) / n
+	b.recipB = (1<<40 + n*n/2) / (n * n)
+	// One table entry spans between 1 and 2 units of variance: fine
+	// enough around any ε, and 16K entries cover every 8-bit variance.
+	b.varShift = uint(bits.Len64(uint64(n * n))) // 2^shift > n², so an entry < 2 units
+	b.aUnit = float64(uint64(1)<<b.varShift) / float64(n*n)
 	b.pad = 2*b.radius + 2
 	b.gs = b.cw + 2*b.pad
 	b.guide = make([]uint8, b.ch*b.gs)
@@ -244,7 +254,7 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
 		return nil
 	}
 	if s != b.alutFor {
-		buildALUT(b.alut, maxEpsilon*s)
+		buildALUT(b.alut, maxEpsilon*s, b.aUnit)
 		b.alutFor = s
 	}
 	if br != b.toneFor {

@@ -1,6 +1,9 @@
 package beauty
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // The skin model: an ellipse in the (Cb, Cr) plane around where skin of
 // every complexion falls (Hsu, Abdel-Mottaleb and Jain, "Face detection
@@ -105,13 +108,25 @@ func (b *Beauty) guideRows(j0, j1 int) {
 }
 
 // downsample writes the rounded mean of each 2×2 block of rows r0, r1
-// into g; an odd width's last column is a 1×2 block.
+// into g; an odd width's last column is a 1×2 block. Eight pixels of each
+// row at a time, as four 16-bit lanes in a word (sums ≤ 1020 fit).
 func downsample(r0, r1, g []uint8) {
+	const lanes = 0x00FF00FF00FF00FF
 	w := len(r0)
 	r1 = r1[:w]
 	pairs := w / 2
 	g = g[:(w+1)/2]
-	for i := range pairs {
+	i := 0
+	for ; 2*i+8 <= w; i += 4 {
+		a := binary.LittleEndian.Uint64(r0[2*i:])
+		c := binary.LittleEndian.Uint64(r1[2*i:])
+		s := a&lanes + (a>>8)&lanes + c&lanes + (c>>8)&lanes
+		s = ((s + 0x0002000200020002) >> 2) & lanes
+		s = (s | s>>8) & 0x0000FFFF0000FFFF
+		s = (s | s>>16) & 0xFFFFFFFF
+		binary.LittleEndian.PutUint32(g[i:], uint32(s))
+	}
+	for ; i < pairs; i++ {
 		s := int(r0[2*i]) + int(r0[2*i+1]) + int(r1[2*i]) + int(r1[2*i+1])
 		g[i] = uint8((s + 2) >> 2)
 	}

@@ -23,15 +23,17 @@ const (
 	maxBlend = 0.9
 )
 
-// aTableSize covers every variance of 8-bit samples (at most 127.5²).
+// aTableSize is the length of the a table: variances are looked up by
+// n²·var >> varShift (see step), which stays below it.
 const aTableSize = 1 << 14
 
-// buildALUT tabulates a = var/(var+ε) in Q12 for every integer variance,
-// so the filter divides nothing per pixel.
-func buildALUT(t []uint16, eps float64) {
+// buildALUT tabulates a = var/(var+ε) in Q12, entry t standing for the
+// variances t·unit … (t+1)·unit, so the filter divides nothing per pixel.
+func buildALUT(t []uint16, eps, unit float64) {
 	eps = max(eps, 1) // strength 0 does not filter; keep the table finite anyway
-	for v := range t {
-		t[v] = uint16(math.Round(4096 * float64(v) / (float64(v) + eps)))
+	for i := range t {
+		v := (float64(i) + 0.5) * unit
+		t[i] = uint16(math.Round(4096 * v / (v + eps)))
 	}
 }
 
@@ -220,8 +222,7 @@ func (p *part) step(k int, sub bool) {
 	r, pad := b.radius, b.pad
 	side := int64(2*r + 1)
 	n := side * side
-	recip16 := b.recipN * 16
-	recipVar := (1<<32 + n*n/2) / (n * n)
+	shift := b.varShift
 	alut := b.alut[:aTableSize]
 
 	// a and b over columns [x0−r, x1+r], read by level 2's horizontal sums.
@@ -238,10 +239,10 @@ func (p *part) step(k int, sub bool) {
 	in1, in2 := c1s[c0+r+1:c1+r+1], c2s[c0+r+1:c1+r+1]
 	out1, out2 := c1s[c0-r:c1-r], c2s[c0-r:c1-r]
 	for i := range ra {
-		v := ((n*s2 - s1*s1) * recipVar) >> 32 // the window's variance
-		a := int64(alut[min(v, aTableSize-1)])
-		mean16 := (s1 * recip16) >> 32
-		bq := ((4096 - a) * mean16) >> 4
+		// n²·var = n·ΣI² − (ΣI)²; a from the table; b = (1−a)·mean,
+		// kept here as (1−a)·ΣI / 256 (alphaRow divides by n).
+		a := int64(alut[min((n*s2-s1*s1)>>shift, aTableSize-1)])
+		bq := ((4096 - a) * s1) >> 8
 		if sub {
 			ca[i] += int32(a) - ra[i]
 			cb[i] += int32(bq) - rb[i]
@@ -293,11 +294,11 @@ func (p *part) alphaRow(j int) {
 		}
 		inA, inB := p.colA[c0+r+1:][:n], p.colB[c0+r+1:][:n]
 		outA, outB := p.colA[c0-r:][:n], p.colB[c0-r:][:n]
-		recip := b.recipN
+		recipA, recipB := b.recipN, b.recipB
 		for i := range al {
 			w := (s256*int64(m[i]) + 128) >> 8
-			A := (sa * recip) >> 32
-			B := (sb * recip) >> 32
+			A := (sa * recipA) >> 32
+			B := (sb * recipB) >> 32
 			sa += int64(inA[i] - outA[i])
 			sb += int64(inB[i] - outB[i])
 			al[i] = int32(4096 + ((A-4096)*w)>>8)
