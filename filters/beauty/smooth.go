@@ -229,6 +229,10 @@ func (p *part) step(k int, sub bool) {
 	c0, c1 := p.x0-r+pad, p.x1+r+1+pad
 	o := ((k%int(side) + int(side)) % int(side)) * b.gs
 	ra, rb := p.ringA[o:][c0:c1], p.ringB[o:][c0:c1]
+	if !sub { // the slot holds a row from an earlier frame: nothing to take out
+		clear(ra)
+		clear(rb)
+	}
 	ca, cb := p.colA[c0:c1], p.colB[c0:c1]
 	c1s, c2s := p.col1, p.col2
 	var s1, s2 int64
@@ -243,13 +247,8 @@ func (p *part) step(k int, sub bool) {
 		// kept here as (1−a)·ΣI / 256 (alphaRow divides by n).
 		a := int64(alut[min((n*s2-s1*s1)>>shift, aTableSize-1)])
 		bq := ((4096 - a) * s1) >> 8
-		if sub {
-			ca[i] += int32(a) - ra[i]
-			cb[i] += int32(bq) - rb[i]
-		} else {
-			ca[i] += int32(a)
-			cb[i] += int32(bq)
-		}
+		ca[i] += int32(a) - ra[i]
+		cb[i] += int32(bq) - rb[i]
 		ra[i], rb[i] = int32(a), int32(bq)
 		s1 += int64(in1[i] - out1[i])
 		s2 += int64(in2[i] - out2[i])
