@@ -43,15 +43,16 @@ func buildSkinCbCr() *[1 << 16]uint8 {
 	return &t
 }
 
-// skinLuma scales the skin weight by a 2×2 block's mean luma. Pupils,
-// brows, hair and deep shadow are dark (and brown hair has a skin-like
-// hue), eye whites, teeth and specular glare are bright: smoothing either
-// loses what a face is recognised by. The ramps are wide so a darker
-// complexion (luma 60–100) still counts as skin.
+// skinLuma scales the skin weight by a 2×2 block's mean luma. Black hair,
+// pupils and deep shadow are dark, eye whites, teeth and specular glare
+// are bright: smoothing them loses what a face is recognised by. The dark
+// ramp ends low (full weight from 60) because the deepest complexions sit
+// there, with the same chroma as lighter skin; brown hair shares both and
+// is left to the guided filter, which keeps strands (they are edges).
 var skinLuma = buildSkinLuma()
 
 const (
-	darkLo, darkHi     = 35, 75   // no weight at or below darkLo, full from darkHi
+	darkLo, darkHi     = 25, 60   // no weight at or below darkLo, full from darkHi
 	brightLo, brightHi = 225, 250 // full weight to brightLo, none from brightHi
 )
 

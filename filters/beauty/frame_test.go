@@ -72,3 +72,58 @@ func BenchmarkBeauty1080pAllSkin(b *testing.B) { benchApply(b, allSkin(), 0) }
 
 // BenchmarkBeauty1080pAllSkinBrighten: the worst case with Brighten too.
 func BenchmarkBeauty1080pAllSkinBrighten(b *testing.B) { benchApply(b, allSkin(), 0.5) }
+
+// TestApplyMatchesProcess: Apply on an FFmpeg frame (its own line
+// padding) gives the bytes Process gives on plain planes, allocates
+// nothing per frame, and refuses frames of another size or format.
+func TestApplyMatchesProcess(t *testing.T) {
+	src := newPortrait(1280, 720, 0, 8)
+	f := frameOf(t, src.picture)
+	b := newStage(t, 1280, 720, Config{Strength: 0.8, Brighten: 0.3})
+	require.NoError(t, b.Apply(f, 0))
+	want := src.clone()
+	process(t, b, want)
+	for i, pl := range []struct {
+		p         []byte
+		stride, w int
+		h         int
+	}{{want.y, want.ys, want.w, want.h}, {want.u, want.cs, want.cw, want.ch}, {want.v, want.cs, want.cw, want.ch}} {
+		got, gs := av.Plane(f, i)
+		for y := range pl.h {
+			require.Equal(t, pl.p[y*pl.stride:][:pl.w], got[y*gs:][:pl.w], "plane %d row %d", i, y)
+		}
+	}
+
+	require.Zero(t, testing.AllocsPerRun(20, func() { _ = b.Apply(f, 0) }), "steady state allocates nothing")
+
+	small := frameOf(t, newPicture(640, 360, 0))
+	require.Error(t, b.Apply(small, 0))
+	rgb := astiav.AllocFrame()
+	defer rgb.Free()
+	rgb.SetWidth(1280)
+	rgb.SetHeight(720)
+	rgb.SetPixelFormat(astiav.PixelFormatRgba)
+	require.NoError(t, rgb.AllocBuffer(0))
+	require.Error(t, b.Apply(rgb, 0))
+}
+
+// TestLiveControlRace: strength and brightening change from other
+// goroutines while frames are processed (run with -race).
+func TestLiveControlRace(t *testing.T) {
+	src := newPortrait(320, 240, 0, 9)
+	b := newStage(t, 320, 240, Config{Strength: 1})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			b.SetStrength(float64(i%11) / 10)
+			b.SetBrighten(float64(i%5) / 4)
+			_ = b.Strength() + b.Brighten()
+		}
+	}()
+	p := src.clone()
+	for range 50 {
+		process(t, b, p)
+	}
+	<-done
+}
