@@ -1,34 +1,40 @@
 // Package beauty owns the skin-smoothing ("美颜") video stage: it finds
 // skin by its colour, smooths it with an edge-preserving filter so that
-// blemishes and sensor noise fade while eyes, brows, hair and outlines stay
-// sharp, and can lift skin a little (Brighten). Everything else in the
-// picture is left as it was, byte for byte.
+// blemishes, fine lines and sensor noise fade while eyes, brows, lips,
+// hair and outlines stay sharp, and can lift skin a little (Brighten).
+// Whatever is not skin-coloured is left as it was, byte for byte.
 //
-// How a frame is processed (all integer, on yuv420p in place):
+// How a frame is processed (integer arithmetic, yuv420p in place):
 //
 //  1. At chroma resolution (half width and height) each 2×2 block of luma is
 //     averaged into a small guide image I, and a skin weight is read from
 //     two tables: one over (Cb, Cr) — an ellipse around the skin-tone
 //     cluster with a soft rim — and one over the block's luma, which drops
-//     very dark and very bright blocks (hair, pupils, eye whites, glare).
-//  2. A self-guided filter (He et al., "Guided Image Filtering") runs on I:
-//     box means of I and I² give each pixel's local variance, and
-//     a = var/(var+ε), b = (1−a)·mean; box means of a and b again. Flat
-//     (noisy) areas get a ≈ 0 (replaced by the local mean), edges get
-//     a ≈ 1 (kept). All box means are running sums.
-//  3. The filter's result is blended with the picture by strength × skin
-//     weight (the weight blurred 3×3 so the mask has no hard rim), and the
-//     optional brightening curve is folded into the same linear map, so each
-//     half-resolution sample ends up as out = α·Y + β.
+//     very dark and very bright blocks (black hair, pupils, eye whites,
+//     glare).
+//  2. A self-guided filter (He, Sun and Tang, "Guided Image Filtering")
+//     runs on I: box sums of I and I² give each window's variance, and
+//     a = var/(var+ε), b = (1−a)·mean; then box means of a and b. Flat,
+//     noisy areas get a ≈ 0 (replaced by their local mean), edges a ≈ 1
+//     (kept). The box is (2r+1)² samples, r ≈ height/180 (4 at 720p, 6 at
+//     1080p: 18 and 26 luma pixels across); ε = 500·strength, so a low
+//     strength takes out noise only and a high one fine wrinkles too.
+//  3. The filter's result is blended in by 0.9 × strength × skin weight
+//     (the weight blurred 3×3 so the mask has no hard rim), and the
+//     brightening curve is folded into the same linear map, so that each
+//     half-resolution sample ends up as a map y → α·y + β.
 //  4. α and β are upsampled bilinearly and applied to every full-resolution
 //     luma pixel, which is where the detail that the guide kept comes back:
 //     the fast guided filter's trick (He and Sun, 2015). Chroma on skin is
-//     smoothed 3×3 by the same weight, which takes out blotchy colour noise.
+//     blurred 3×3 by the same weight, which takes out blotchy colour noise.
 //
-// Steps 2–4 stream down the picture in row bands, one per core, with only a
-// few rows of scratch per band, so the working set stays in cache; the
-// bands overlap by the filter radius and compute identical values there,
-// so the result does not depend on how many bands there are.
+// Only the rows and columns the skin weight reaches are filtered, so a
+// face costs what its size costs and a picture without skin next to
+// nothing. Steps 2–4 stream down the picture in row bands, one per core
+// (a helper goroutine each, living until Close), with a few rows of
+// scratch per band so the working set stays in cache; the bands overlap by
+// the filter's reach and compute identical values there, so the result
+// does not depend on how many bands there are.
 package beauty
 
 import (
@@ -218,6 +224,11 @@ var ErrClosed = errors.New("beauty: closed")
 // Apply smooths the skin of f in place. f must be yuv420p of the size the
 // stage was made for, with buffers of its own (writable).
 func (b *Beauty) Apply(f *astiav.Frame, _ time.Duration) error {
+	if !av.IsWritable(f) {
+		// Its buffers are shared with another frame, which the stage
+		// would change too.
+		return errors.New("beauty: frame not writable")
+	}
 	if f.PixelFormat() != astiav.PixelFormatYuv420P {
 		return fmt.Errorf("beauty: pixel format %s: want yuv420p", f.PixelFormat())
 	}
@@ -290,7 +301,8 @@ func (b *Beauty) anySkin() bool {
 	return false
 }
 
-// Close stops the helper goroutines. The stage cannot be used after.
+// Close stops the helper goroutines (a stage never closed keeps them).
+// The stage cannot be used after; closing twice is harmless.
 func (b *Beauty) Close() {
 	if b.closed {
 		return

@@ -96,6 +96,13 @@ func TestApplyMatchesProcess(t *testing.T) {
 
 	require.Zero(t, testing.AllocsPerRun(20, func() { _ = b.Apply(f, 0) }), "steady state allocates nothing")
 
+	shared := astiav.AllocFrame()
+	defer shared.Free()
+	require.NoError(t, shared.Ref(f))
+	require.Error(t, b.Apply(f, 0), "buffers shared with another frame")
+	shared.Unref()
+	require.NoError(t, b.Apply(f, 0))
+
 	small := frameOf(t, newPicture(640, 360, 0))
 	require.Error(t, b.Apply(small, 0))
 	rgb := astiav.AllocFrame()
