@@ -14,10 +14,13 @@
 //     glare).
 //  2. A self-guided filter (He, Sun and Tang, "Guided Image Filtering")
 //     runs on I: box sums of I and I² give each window's variance, and
-//     a = var/(var+ε), b = (1−a)·mean; then box means of a and b. Flat,
-//     noisy areas get a ≈ 0 (replaced by their local mean), edges a ≈ 1
-//     (kept). The box is (2r+1)² samples, r ≈ height/180 (4 at 720p, 6 at
-//     1080p: 18 and 26 luma pixels across); ε = 500·strength, so a low
+//     a = var/(var+ε), b = (1−a)·mean; then each sample's a and b are the
+//     mean over the windows covering it, each weighted by δ/(var+δ) so
+//     that beside an edge the flat windows outweigh those straddling it
+//     (the plain mean leaves a noisy rim along every edge). Flat, noisy
+//     areas get a ≈ 0 (replaced by their local mean), edges a ≈ 1 (kept).
+//     The box is (2r+1)² samples, r ≈ height/180 (4 at 720p, 6 at 1080p:
+//     18 and 26 luma pixels across); ε = 350·strength, δ = ε/2, so a low
 //     strength takes out noise only and a high one fine wrinkles too.
 //  3. The filter's result is blended in by 0.9 × strength × skin weight
 //     (the weight blurred 3×3 so the mask has no hard rim), and the
@@ -90,7 +93,7 @@ type Beauty struct {
 	recipB   int64    // 2^40 / n²: mean of b from sums of (1−a)·ΣI/256, Q12
 	varShift uint     // n²·var >> varShift indexes alut
 	aUnit    float64  // the variance one alut entry spans
-	alut     []uint16 // a = var/(var+ε), for ε of alutFor
+	alut     []uint32 // a and the window weight by variance, for ε of alutFor
 	alutFor  float64  // the strength alut was built for
 
 	tone    toneCurve
@@ -151,7 +154,7 @@ func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	b.skin = make([]uint8, b.ch*b.gs)
 	b.skinLo = make([]int32, b.ch)
 	b.skinHi = make([]int32, b.ch)
-	b.alut = make([]uint16, aTableSize)
+	b.alut = make([]uint32, aTableSize)
 	b.tone.build(0)
 
 	parts := max(min(maxBands, maxParts, b.ch/(4*b.radius)), 1)

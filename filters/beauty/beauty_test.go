@@ -102,6 +102,7 @@ func TestPortrait(t *testing.T) {
 		t.Logf("%dx%d: skin noise ×%.3f (beside the edge ×%.3f), edge ×%.3f, background Δ %.4f%% (max %d), texture ×%.4f",
 			size.w, size.h, m.noise, m.rim, m.edge, 100*m.bgChange, m.bgMaxDelta, m.bgTexture)
 		require.Less(t, m.noise, 0.5, "skin noise must fall by half at least")
+		require.Less(t, m.rim, 0.5, "and beside the edge too")
 		require.GreaterOrEqual(t, m.edge, 0.9, "the brow edge keeps 90 % of its contrast")
 		require.Less(t, m.bgChange, 0.02, "the background changes by less than 2 %")
 		require.InDelta(t, 1, m.bgTexture, 0.02, "the background keeps its texture")
