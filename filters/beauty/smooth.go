@@ -326,7 +326,7 @@ func (p *part) alphaRow(j int) {
 		outA, outB, outW := p.colA[c0-r:][:n], p.colB[c0-r:][:n], p.colW[c0-r:][:n]
 		for i := range al {
 			w := (s256*int64(m[i]) + 128) >> 8
-			inv := 1 / float64(sw) // ≥ (2r+1)²: every weight is ≥ 1
+			inv := 1 / float64(sw)                // ≥ (2r+1)²: every weight is ≥ 1
 			A := int64(float64(sa) * inv)         // Q12
 			B := int64(float64(sb) * (inv * 256)) // Q4 → Q12
 			sa += int64(inA[i] - outA[i])
