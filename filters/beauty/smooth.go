@@ -504,19 +504,21 @@ func (p *part) widen(j int) {
 			}
 			continue
 		}
-		// First and last samples lean on themselves.
-		d := dst[2*x0:]
-		d[0] = 4 * s[0]
-		d[1] = 3*s[0] + s[1]
-		for i := 1; i < n-1; i++ {
-			q := (*[2]int32)(d[2*i:])
-			t := 3 * s[i]
-			q[0] = t + s[i-1]
-			q[1] = t + s[i+1]
+		// The first sample leans on itself; then a rolling window of the
+		// previous, this and the next sample (cheaper than indexing
+		// around i: no bounds checks); the last leans on itself.
+		d := dst[2*x0 : min(2*x1, w)] // an odd width's last sample has one pixel
+		prev, cur := s[0], s[0]
+		for i, next := range s[1:] {
+			t := 3 * cur
+			q := d[2*i : 2*i+2 : 2*i+2]
+			q[0] = t + prev
+			q[1] = t + next
+			prev, cur = cur, next
 		}
-		d[2*(n-1)] = 3*s[n-1] + s[n-2]
-		if 2*x1-1 < w {
-			d[2*n-1] = 4 * s[n-1]
+		d[2*(n-1)] = 3*cur + prev
+		if 2*n-1 < len(d) {
+			d[2*n-1] = 4 * cur
 		}
 	}
 }
@@ -577,5 +579,9 @@ func lumaRow(row []uint8, an, af, bn, bf []int32) {
 // mapPixel is α·y + β for a map in Q16 (α 65536 is 1, β in 1/65536
 // levels), rounded and clamped.
 func mapPixel(a, c int32, y uint8) uint8 {
-	return uint8(min(max((a*int32(y)+c+32768)>>16, 0), 255))
+	v := (a*int32(y) + c + 32768) >> 16
+	if uint32(v) > 255 { // rare: a branch beats two conditional moves
+		v = ^(v >> 31) & 255 // 0 below, 255 above
+	}
+	return uint8(v)
 }
