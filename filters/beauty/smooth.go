@@ -391,13 +391,15 @@ func (p *part) maskRow(j int) {
 	}
 	m := p.mRow[x0:x1]
 	lo, hi := b.cw, 0
-	for i := range m {
-		mi := (v[i] + 2*v[i+1] + v[i+2] + 8) >> 4
+	prev, cur := v[0], v[1]
+	for i, next := range v[2:][:len(m)] {
+		mi := (prev + 2*cur + next + 8) >> 4
 		m[i] = mi
 		if mi != 0 {
 			lo = min(lo, x0+i)
 			hi = x0 + i + 1
 		}
+		prev, cur = cur, next
 	}
 	p.span[j%3] = [2]int{lo, hi}
 }
@@ -445,13 +447,16 @@ func (p *part) chromaRow(j int) {
 	du, dv := u[lo:hi][:n], v[lo:hi][:n]
 	mu, mv := oU[lo:hi][:n], oV[lo:hi][:n]
 	// The blend stays between the sample and its blur, and the
-	// desaturation between the sample and grey: no clamping needed.
+	// desaturation between the sample and grey: no clamping needed. The
+	// [1 2 1] along the row rolls over the vertical sums (index i+1).
+	pu, cu0 := vu[lo], vu[lo+1]
+	pv, cv0 := vv[lo], vv[lo+1]
+	nu, nv := vu[lo+2:][:n], vv[lo+2:][:n]
 	for i := range du {
 		w := wr[i]
-		t3 := (*[3]int32)(vu[lo+i:])
-		tu := (t3[0] + 2*t3[1] + t3[2] + 8) >> 4
-		t3 = (*[3]int32)(vv[lo+i:])
-		tv := (t3[0] + 2*t3[1] + t3[2] + 8) >> 4
+		tu := (pu + 2*cu0 + nu[i] + 8) >> 4
+		tv := (pv + 2*cv0 + nv[i] + 8) >> 4
+		pu, cu0, pv, cv0 = cu0, nu[i], cv0, nv[i]
 		cu, cv := int32(mu[i]), int32(mv[i])
 		cu += ((tu - cu) * w) >> 8
 		cv += ((tv - cv) * w) >> 8
@@ -468,9 +473,12 @@ func (p *part) chromaRow(j int) {
 // index column+1, the row's ends repeated.
 func vertical121(vt []int32, up, mid, dn []byte, lo, hi int) {
 	cw := len(mid)
-	up, dn = up[:cw], dn[:cw]
-	for c := max(lo-1, 0); c < min(hi+1, cw); c++ {
-		vt[c+1] = int32(up[c]) + 2*int32(mid[c]) + int32(dn[c])
+	c0, c1 := max(lo-1, 0), min(hi+1, cw)
+	u, m, d := up[c0:c1], mid[c0:c1], dn[c0:c1]
+	out := vt[c0+1 : c1+1][:len(m)]
+	u, d = u[:len(m)], d[:len(m)]
+	for c, x := range m {
+		out[c] = int32(u[c]) + 2*int32(x) + int32(d[c])
 	}
 	if lo == 0 {
 		vt[0] = vt[1]
