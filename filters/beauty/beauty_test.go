@@ -206,7 +206,7 @@ func TestBandsAndRegionDoNotChangeTheResult(t *testing.T) {
 // padded lines are filtered like the same picture unpadded, and the
 // padding is never written.
 func TestOddSizesAndPadding(t *testing.T) {
-	for _, size := range []struct{ w, h int }{{641, 361}, {640, 361}, {641, 360}, {33, 17}, {2, 2}, {3, 3}} {
+	for _, size := range []struct{ w, h int }{{641, 361}, {640, 361}, {641, 360}, {33, 17}, {2, 2}, {3, 3}, {2, 101}, {3, 57}, {101, 2}, {1921, 3}} {
 		padded := newPortrait(size.w, size.h, 9, 5)
 		tight := newPicture(size.w, size.h, 0)
 		for y := range size.h {
