@@ -113,6 +113,7 @@ type frame struct {
 	ys, us, vs         int
 	s256, b256         int // strength and brighten weights, 0..256
 	brightenOn, smooth bool
+	fullRange          bool // samples are full range ("JPEG"), not video range
 }
 
 type phase uint8
@@ -224,36 +225,46 @@ func clamp01(v float64) float64 {
 // ErrClosed is returned by Apply and Process after Close.
 var ErrClosed = errors.New("beauty: closed")
 
-// Apply smooths the skin of f in place. f must be yuv420p of the size the
-// stage was made for, with buffers of its own (writable).
+// Apply smooths the skin of f in place. f must be yuv420p (or yuvj420p)
+// of the size the stage was made for, with buffers of its own (writable).
+// Its colour range says how to read skin colour: full range ("JPEG", as
+// MJPEG cameras give) or, by default, video range.
 func (b *Beauty) Apply(f *astiav.Frame, _ time.Duration) error {
 	if !av.IsWritable(f) {
 		// Its buffers are shared with another frame, which the stage
 		// would change too.
 		return errors.New("beauty: frame not writable")
 	}
-	if f.PixelFormat() != astiav.PixelFormatYuv420P {
-		return fmt.Errorf("beauty: pixel format %s: want yuv420p", f.PixelFormat())
+	pf := f.PixelFormat()
+	if pf != astiav.PixelFormatYuv420P && pf != astiav.PixelFormatYuvj420P {
+		return fmt.Errorf("beauty: pixel format %s: want yuv420p", pf)
 	}
 	if f.Width() != b.width || f.Height() != b.height {
 		return fmt.Errorf("beauty: frame %dx%d: stage is %dx%d", f.Width(), f.Height(), b.width, b.height)
 	}
+	full := pf == astiav.PixelFormatYuvj420P || f.ColorRange() == astiav.ColorRangeJpeg
 	y, ys := av.Plane(f, 0)
 	u, us := av.Plane(f, 1)
 	v, vs := av.Plane(f, 2)
-	return b.process(y, u, v, ys, us, vs)
+	return b.process(y, u, v, ys, us, vs, full)
 }
 
 // Process smooths the skin of one yuv420p picture given as planes, in
 // place: y is width×height with lines yStride bytes apart, u and v are
 // ⌈width/2⌉×⌈height/2⌉ with lines cStride apart (bytes past a line's
-// width, the padding, are never touched). It is what Apply runs, without
-// an FFmpeg frame.
+// width, the padding, are never touched). Samples are video range
+// (BT.601/709 "MPEG" range, what yuv420p normally holds). It is what
+// Apply runs, without an FFmpeg frame.
 func (b *Beauty) Process(y, u, v []byte, yStride, cStride int) error {
-	return b.process(y, u, v, yStride, cStride, cStride)
+	return b.process(y, u, v, yStride, cStride, cStride, false)
 }
 
-func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
+// ProcessFullRange is Process for full-range ("JPEG") samples.
+func (b *Beauty) ProcessFullRange(y, u, v []byte, yStride, cStride int) error {
+	return b.process(y, u, v, yStride, cStride, cStride, true)
+}
+
+func (b *Beauty) process(y, u, v []byte, ys, us, vs int, full bool) error {
 	if b.closed {
 		return ErrClosed
 	}
@@ -281,6 +292,7 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
 		b256:       int(math.Round(br * 256)),
 		brightenOn: br > 0,
 		smooth:     s > 0,
+		fullRange:  full,
 	}
 	b.phase(phaseGuide)
 	if b.anySkin() {
