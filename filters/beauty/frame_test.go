@@ -134,3 +134,23 @@ func TestLiveControlRace(t *testing.T) {
 	}
 	<-done
 }
+
+// TestApplyReadsColourRange: a frame marked full range ("JPEG") is read
+// with the full-range skin tables, as ProcessFullRange reads planes.
+func TestApplyReadsColourRange(t *testing.T) {
+	src := readJPEG(t, "testdata/hopper.jpg")
+	b := newStage(t, src.w, src.h, Config{Strength: 1})
+	want := src.clone()
+	require.NoError(t, b.ProcessFullRange(want.y, want.u, want.v, want.ys, want.cs))
+	video := src.clone()
+	process(t, b, video)
+	require.NotEqual(t, want.y, video.y, "the range matters on this picture")
+
+	f := frameOf(t, src)
+	f.SetColorRange(astiav.ColorRangeJpeg)
+	require.NoError(t, b.Apply(f, 0))
+	got, gs := av.Plane(f, 0)
+	for y := range src.h {
+		require.Equal(t, want.y[y*want.ys:][:src.w], got[y*gs:][:src.w], "row %d", y)
+	}
+}
