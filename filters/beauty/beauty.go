@@ -4,14 +4,15 @@
 // hair and outlines stay sharp, and can lift skin a little (Brighten).
 // Whatever is not skin-coloured is left as it was, byte for byte.
 //
-// How a frame is processed (integer arithmetic, yuv420p in place):
+// How a frame is processed (yuv420p in place; fixed-point arithmetic but
+// for one floating-point division per half-resolution sample):
 //
 //  1. At chroma resolution (half width and height) each 2×2 block of luma is
 //     averaged into a small guide image I, and a skin weight is read from
 //     two tables: one over (Cb, Cr) — an ellipse around the skin-tone
 //     cluster with a soft rim — and one over the block's luma, which drops
 //     very dark and very bright blocks (black hair, pupils, eye whites,
-//     glare).
+//     glare). Both come in video-range and full-range versions.
 //  2. A self-guided filter (He, Sun and Tang, "Guided Image Filtering")
 //     runs on I: box sums of I and I² give each window's variance, and
 //     a = var/(var+ε), b = (1−a)·mean; then each sample's a and b are the
