@@ -10,8 +10,11 @@ import (
 // in color images", 2002: centre (109.38, 152.02), tilted 2.53 rad, half
 // axes 25.39 and 14.03 around (1.60, 2.41) in the tilted frame). Skin
 // differs between people mostly in luma, far less in chroma, which is why
-// chroma alone finds it. d below is the squared, normalised distance from
-// the ellipse's centre (1 on its rim).
+// chroma alone finds it. The paper fits the ellipse after a luma-dependent
+// warp of Cb, Cr; it is used here on plain Cb, Cr (no per-pixel warp),
+// which TestSkinTones checks from pale to deep complexions. d below is
+// the squared, normalised distance from the ellipse's centre (1 on its
+// rim).
 const (
 	skinCb, skinCr   = 109.38, 152.02
 	skinTheta        = 2.53
