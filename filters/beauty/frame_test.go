@@ -6,7 +6,15 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
 
+	"studio/filters"
 	"studio/internal/av"
+)
+
+// The stage is a filters.Video with the live strength the filter chain
+// drives.
+var (
+	_ filters.Video                     = (*Beauty)(nil)
+	_ interface{ SetStrength(float64) } = (*Beauty)(nil)
 )
 
 // frameOf copies p into a new FFmpeg yuv420p frame (FFmpeg's own line
