@@ -1,40 +1,51 @@
 // Package beauty owns the skin-smoothing ("美颜") video stage: it finds
 // skin by its colour, smooths it with an edge-preserving filter so that
-// blemishes and sensor noise fade while eyes, brows, hair and outlines stay
-// sharp, and can lift skin a little (Brighten). Everything else in the
-// picture is left as it was, byte for byte.
+// blemishes, fine lines and sensor noise fade while eyes, brows, lips,
+// hair and outlines stay sharp, and can lift skin a little (Brighten).
+// Whatever is not skin-coloured is left as it was, byte for byte.
 //
-// How a frame is processed (all integer, on yuv420p in place):
+// How a frame is processed (yuv420p in place; fixed-point arithmetic but
+// for one floating-point division per half-resolution sample):
 //
 //  1. At chroma resolution (half width and height) each 2×2 block of luma is
 //     averaged into a small guide image I, and a skin weight is read from
 //     two tables: one over (Cb, Cr) — an ellipse around the skin-tone
 //     cluster with a soft rim — and one over the block's luma, which drops
-//     very dark and very bright blocks (hair, pupils, eye whites, glare).
-//  2. A self-guided filter (He et al., "Guided Image Filtering") runs on I:
-//     box means of I and I² give each pixel's local variance, and
-//     a = var/(var+ε), b = (1−a)·mean; box means of a and b again. Flat
-//     (noisy) areas get a ≈ 0 (replaced by the local mean), edges get
-//     a ≈ 1 (kept). All box means are running sums.
-//  3. The filter's result is blended with the picture by strength × skin
-//     weight (the weight blurred 3×3 so the mask has no hard rim), and the
-//     optional brightening curve is folded into the same linear map, so each
-//     half-resolution sample ends up as out = α·Y + β.
+//     very dark and very bright blocks (black hair, pupils, eye whites,
+//     glare). Both come in video-range and full-range versions.
+//  2. A self-guided filter (He, Sun and Tang, "Guided Image Filtering")
+//     runs on I: box sums of I and I² give each window's variance, and
+//     a = var/(var+ε), b = (1−a)·mean; then each sample's a and b are the
+//     mean over the windows covering it, each weighted by δ/(var+δ) so
+//     that beside an edge the flat windows outweigh those straddling it
+//     (the plain mean leaves a noisy rim along every edge). Flat, noisy
+//     areas get a ≈ 0 (replaced by their local mean), edges a ≈ 1 (kept).
+//     The box is (2r+1)² samples, r ≈ height/180 (4 at 720p, 6 at 1080p:
+//     18 and 26 luma pixels across); ε = 350·strength, δ = ε/2, so a low
+//     strength takes out noise only and a high one fine wrinkles too.
+//  3. The filter's result is blended in by 0.9 × strength × skin weight
+//     (the weight blurred 3×3 so the mask has no hard rim), and the
+//     brightening curve is folded into the same linear map, so that each
+//     half-resolution sample ends up as a map y → α·y + β.
 //  4. α and β are upsampled bilinearly and applied to every full-resolution
 //     luma pixel, which is where the detail that the guide kept comes back:
 //     the fast guided filter's trick (He and Sun, 2015). Chroma on skin is
-//     smoothed 3×3 by the same weight, which takes out blotchy colour noise.
+//     blurred 3×3 by the same weight, which takes out blotchy colour noise.
 //
-// Steps 2–4 stream down the picture in row bands, one per core, with only a
-// few rows of scratch per band, so the working set stays in cache; the
-// bands overlap by the filter radius and compute identical values there,
-// so the result does not depend on how many bands there are.
+// Only the rows and columns the skin weight reaches are filtered, so a
+// face costs what its size costs and a picture without skin next to
+// nothing. Steps 2–4 stream down the picture in row bands, one per core
+// (a helper goroutine each, living until Close), with a few rows of
+// scratch per band so the working set stays in cache; the bands overlap by
+// the filter's reach and compute identical values there, so the result
+// does not depend on how many bands there are.
 package beauty
 
 import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -78,10 +89,13 @@ type Beauty struct {
 	skinLo, skinHi []int32 // per row, the columns [lo, hi) holding any skin
 	full           bool    // tests: filter every sample, not only around skin
 
-	radius  int      // box radius of the guided filter, at chroma resolution
-	recipN  int64    // 2^32 / (2r+1)², for the box means
-	alut    []uint16 // a = var/(var+ε) by variance, for ε of alutFor
-	alutFor float64  // the strength alut was built for
+	radius   int      // box radius of the guided filter, at chroma resolution
+	recipN   int64    // 2^32 / n, n = (2r+1)² samples in a box: mean of a, Q12
+	recipB   int64    // 2^40 / n²: mean of b from sums of (1−a)·ΣI/256, Q12
+	varShift uint     // n²·var >> varShift indexes alut
+	aUnit    float64  // the variance one alut entry spans
+	alut     []uint32 // a and the window weight by variance, for ε of alutFor
+	alutFor  float64  // the strength alut was built for
 
 	tone    toneCurve
 	toneFor float64 // the Brighten value tone was built for
@@ -100,6 +114,7 @@ type frame struct {
 	ys, us, vs         int
 	s256, b256         int // strength and brighten weights, 0..256
 	brightenOn, smooth bool
+	fullRange          bool // samples are full range ("JPEG"), not video range
 }
 
 type phase uint8
@@ -128,14 +143,20 @@ func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	// of 2×2 blocks, 18 pixels), 6 at 1080p.
 	b.radius = min(max((b.ch+45)/90, 2), 12)
 	side := int64(2*b.radius + 1)
-	b.recipN = (1<<32 + side*side/2) / (side * side)
+	n := side * side
+	b.recipN = (1<<32 + n/2) / n
+	b.recipB = (1<<40 + n*n/2) / (n * n)
+	// One table entry spans between 1 and 2 units of variance: fine
+	// enough around any ε, and 16K entries cover every 8-bit variance.
+	b.varShift = uint(bits.Len64(uint64(n * n))) // 2^shift > n², so an entry < 2 units
+	b.aUnit = float64(uint64(1)<<b.varShift) / float64(n*n)
 	b.pad = 2*b.radius + 2
 	b.gs = b.cw + 2*b.pad
 	b.guide = make([]uint8, b.ch*b.gs)
 	b.skin = make([]uint8, b.ch*b.gs)
 	b.skinLo = make([]int32, b.ch)
 	b.skinHi = make([]int32, b.ch)
-	b.alut = make([]uint16, aTableSize)
+	b.alut = make([]uint32, aTableSize)
 	b.tone.build(0)
 
 	parts := max(min(maxBands, maxParts, b.ch/(4*b.radius)), 1)
@@ -205,31 +226,46 @@ func clamp01(v float64) float64 {
 // ErrClosed is returned by Apply and Process after Close.
 var ErrClosed = errors.New("beauty: closed")
 
-// Apply smooths the skin of f in place. f must be yuv420p of the size the
-// stage was made for, with buffers of its own (writable).
+// Apply smooths the skin of f in place. f must be yuv420p (or yuvj420p)
+// of the size the stage was made for, with buffers of its own (writable).
+// Its colour range says how to read skin colour: full range ("JPEG", as
+// MJPEG cameras give) or, by default, video range.
 func (b *Beauty) Apply(f *astiav.Frame, _ time.Duration) error {
-	if f.PixelFormat() != astiav.PixelFormatYuv420P {
-		return fmt.Errorf("beauty: pixel format %s: want yuv420p", f.PixelFormat())
+	if !av.IsWritable(f) {
+		// Its buffers are shared with another frame, which the stage
+		// would change too.
+		return errors.New("beauty: frame not writable")
+	}
+	pf := f.PixelFormat()
+	if pf != astiav.PixelFormatYuv420P && pf != astiav.PixelFormatYuvj420P {
+		return fmt.Errorf("beauty: pixel format %s: want yuv420p", pf)
 	}
 	if f.Width() != b.width || f.Height() != b.height {
 		return fmt.Errorf("beauty: frame %dx%d: stage is %dx%d", f.Width(), f.Height(), b.width, b.height)
 	}
+	full := pf == astiav.PixelFormatYuvj420P || f.ColorRange() == astiav.ColorRangeJpeg
 	y, ys := av.Plane(f, 0)
 	u, us := av.Plane(f, 1)
 	v, vs := av.Plane(f, 2)
-	return b.process(y, u, v, ys, us, vs)
+	return b.process(y, u, v, ys, us, vs, full)
 }
 
 // Process smooths the skin of one yuv420p picture given as planes, in
 // place: y is width×height with lines yStride bytes apart, u and v are
 // ⌈width/2⌉×⌈height/2⌉ with lines cStride apart (bytes past a line's
-// width, the padding, are never touched). It is what Apply runs, without
-// an FFmpeg frame.
+// width, the padding, are never touched). Samples are video range
+// (BT.601/709 "MPEG" range, what yuv420p normally holds). It is what
+// Apply runs, without an FFmpeg frame.
 func (b *Beauty) Process(y, u, v []byte, yStride, cStride int) error {
-	return b.process(y, u, v, yStride, cStride, cStride)
+	return b.process(y, u, v, yStride, cStride, cStride, false)
 }
 
-func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
+// ProcessFullRange is Process for full-range ("JPEG") samples.
+func (b *Beauty) ProcessFullRange(y, u, v []byte, yStride, cStride int) error {
+	return b.process(y, u, v, yStride, cStride, cStride, true)
+}
+
+func (b *Beauty) process(y, u, v []byte, ys, us, vs int, full bool) error {
 	if b.closed {
 		return ErrClosed
 	}
@@ -244,7 +280,7 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
 		return nil
 	}
 	if s != b.alutFor {
-		buildALUT(b.alut, maxEpsilon*s)
+		buildALUT(b.alut, maxEpsilon*s, b.aUnit)
 		b.alutFor = s
 	}
 	if br != b.toneFor {
@@ -257,6 +293,7 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int) error {
 		b256:       int(math.Round(br * 256)),
 		brightenOn: br > 0,
 		smooth:     s > 0,
+		fullRange:  full,
 	}
 	b.phase(phaseGuide)
 	if b.anySkin() {
@@ -280,7 +317,8 @@ func (b *Beauty) anySkin() bool {
 	return false
 }
 
-// Close stops the helper goroutines. The stage cannot be used after.
+// Close stops the helper goroutines (a stage never closed keeps them).
+// The stage cannot be used after; closing twice is harmless.
 func (b *Beauty) Close() {
 	if b.closed {
 		return

@@ -1,14 +1,20 @@
 package beauty
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // The skin model: an ellipse in the (Cb, Cr) plane around where skin of
 // every complexion falls (Hsu, Abdel-Mottaleb and Jain, "Face detection
 // in color images", 2002: centre (109.38, 152.02), tilted 2.53 rad, half
 // axes 25.39 and 14.03 around (1.60, 2.41) in the tilted frame). Skin
 // differs between people mostly in luma, far less in chroma, which is why
-// chroma alone finds it. d below is the squared, normalised distance from
-// the ellipse's centre (1 on its rim).
+// chroma alone finds it. The paper fits the ellipse after a luma-dependent
+// warp of Cb, Cr; it is used here on plain Cb, Cr (no per-pixel warp),
+// which TestSkinTones checks from pale to deep complexions. d below is
+// the squared, normalised distance from the ellipse's centre (1 on its
+// rim).
 const (
 	skinCb, skinCr   = 109.38, 152.02
 	skinTheta        = 2.53
@@ -23,16 +29,22 @@ const (
 )
 
 // skinCbCr is the skin weight (0..255) of each chroma pair, indexed
-// Cb<<8 | Cr. Built once: it is the same for every stage.
-var skinCbCr = buildSkinCbCr()
+// Cb<<8 | Cr, for limited-range ("MPEG", video) samples; skinCbCrFull the
+// same for full-range ("JPEG") ones, whose chroma spreads 255/224 times as
+// far from grey. Built once: they are the same for every stage.
+var skinCbCr, skinCbCrFull = buildSkinCbCr(false), buildSkinCbCr(true)
 
-func buildSkinCbCr() *[1 << 16]uint8 {
+func buildSkinCbCr(full bool) *[1 << 16]uint8 {
 	var t [1 << 16]uint8
 	sin, cos := math.Sincos(skinTheta)
 	for cb := range 256 {
 		for cr := range 256 {
-			x := cos*(float64(cb)-skinCb) + sin*(float64(cr)-skinCr)
-			y := -sin*(float64(cb)-skinCb) + cos*(float64(cr)-skinCr)
+			fb, fr := float64(cb), float64(cr)
+			if full {
+				fb, fr = toLimitedChroma(fb), toLimitedChroma(fr)
+			}
+			x := cos*(fb-skinCb) + sin*(fr-skinCr)
+			y := -sin*(fb-skinCb) + cos*(fr-skinCr)
 			dx, dy := (x-skinEcx)/skinA, (y-skinEcy)/skinB
 			t[cb<<8|cr] = uint8(math.Round(255 * (1 - smoothstep(skinCore, skinEdge, dx*dx+dy*dy))))
 		}
@@ -40,22 +52,32 @@ func buildSkinCbCr() *[1 << 16]uint8 {
 	return &t
 }
 
-// skinLuma scales the skin weight by a 2×2 block's mean luma. Pupils,
-// brows, hair and deep shadow are dark (and brown hair has a skin-like
-// hue), eye whites, teeth and specular glare are bright: smoothing either
-// loses what a face is recognised by. The ramps are wide so a darker
-// complexion (luma 60–100) still counts as skin.
-var skinLuma = buildSkinLuma()
+// toLimitedChroma and toLimitedLuma map full-range samples to the
+// limited range the skin model is written in.
+func toLimitedChroma(c float64) float64 { return 128 + (c-128)*224/255 }
+func toLimitedLuma(y float64) float64   { return 16 + y*219/255 }
+
+// skinLuma scales the skin weight by a 2×2 block's mean luma. Black hair,
+// pupils and deep shadow are dark, eye whites, teeth and specular glare
+// are bright: smoothing them loses what a face is recognised by. The dark
+// ramp ends low (full weight from 60) because the deepest complexions sit
+// there, with the same chroma as lighter skin; brown hair shares both and
+// is left to the guided filter, which keeps strands (they are edges).
+var skinLuma, skinLumaFull = buildSkinLuma(false), buildSkinLuma(true)
 
 const (
-	darkLo, darkHi     = 35, 75   // no weight at or below darkLo, full from darkHi
+	darkLo, darkHi     = 25, 60   // no weight at or below darkLo, full from darkHi
 	brightLo, brightHi = 225, 250 // full weight to brightLo, none from brightHi
 )
 
-func buildSkinLuma() *[256]uint8 {
+func buildSkinLuma(full bool) *[256]uint8 {
 	var t [256]uint8
 	for y := range 256 {
-		w := smoothstep(darkLo, darkHi, float64(y)) * (1 - smoothstep(brightLo, brightHi, float64(y)))
+		l := float64(y)
+		if full {
+			l = toLimitedLuma(l)
+		}
+		w := smoothstep(darkLo, darkHi, l) * (1 - smoothstep(brightLo, brightHi, l))
 		t[y] = uint8(math.Round(255 * w))
 	}
 	return &t
@@ -75,6 +97,10 @@ func smoothstep(lo, hi, x float64) float64 {
 func (b *Beauty) guideRows(j0, j1 int) {
 	f := &b.frame
 	w, cw, pad := b.width, b.cw, b.pad
+	cbcr, luma := skinCbCr, skinLuma
+	if f.fullRange {
+		cbcr, luma = skinCbCrFull, skinLumaFull
+	}
 	for j := j0; j < j1; j++ {
 		r0 := f.y[2*j*f.ys:][:w]
 		r1 := r0
@@ -91,7 +117,7 @@ func (b *Beauty) guideRows(j0, j1 int) {
 		downsample(r0, r1, g)
 		lo, hi := cw, 0
 		for i := range sk {
-			m := uint8((int(skinCbCr[int(ur[i])<<8|int(vr[i])])*int(skinLuma[g[i]]) + 127) / 255)
+			m := uint8((int(cbcr[int(ur[i])<<8|int(vr[i])])*int(luma[g[i]]) + 127) / 255)
 			sk[i] = m
 			if m != 0 {
 				lo = min(lo, i)
@@ -105,13 +131,25 @@ func (b *Beauty) guideRows(j0, j1 int) {
 }
 
 // downsample writes the rounded mean of each 2×2 block of rows r0, r1
-// into g; an odd width's last column is a 1×2 block.
+// into g; an odd width's last column is a 1×2 block. Eight pixels of each
+// row at a time, as four 16-bit lanes in a word (sums ≤ 1020 fit).
 func downsample(r0, r1, g []uint8) {
+	const lanes = 0x00FF00FF00FF00FF
 	w := len(r0)
 	r1 = r1[:w]
 	pairs := w / 2
 	g = g[:(w+1)/2]
-	for i := range pairs {
+	i := 0
+	for ; 2*i+8 <= w; i += 4 {
+		a := binary.LittleEndian.Uint64(r0[2*i:])
+		c := binary.LittleEndian.Uint64(r1[2*i:])
+		s := a&lanes + (a>>8)&lanes + c&lanes + (c>>8)&lanes
+		s = ((s + 0x0002000200020002) >> 2) & lanes
+		s = (s | s>>8) & 0x0000FFFF0000FFFF
+		s = (s | s>>16) & 0xFFFFFFFF
+		binary.LittleEndian.PutUint32(g[i:], uint32(s))
+	}
+	for ; i < pairs; i++ {
 		s := int(r0[2*i]) + int(r0[2*i+1]) + int(r1[2*i]) + int(r1[2*i+1])
 		g[i] = uint8((s + 2) >> 2)
 	}

@@ -57,6 +57,14 @@ const bgMargin = 8
 // across the upper third of the face. pad bytes of padding end each line;
 // they hold 0xEE so a write into them shows.
 func newPortrait(w, h, pad int, seed uint64) *portrait {
+	return newPortraitTone(w, h, pad, seed, tone{170, 110, 150})
+}
+
+// tone is a skin colour, Y, Cb, Cr (BT.601, limited range).
+type tone struct{ y, cb, cr float64 }
+
+// newPortraitTone is newPortrait with another skin colour.
+func newPortraitTone(w, h, pad int, seed uint64, skin tone) *portrait {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	p := &portrait{picture: newPicture(w, h, pad)}
 	p.skin = rect{w * 3 / 10, h / 8, w * 7 / 10, h * 15 / 16}
@@ -76,7 +84,7 @@ func newPortrait(w, h, pad int, seed uint64) *portrait {
 			case p.band.in(x, y):
 				v = 40 + rng.NormFloat64()*4
 			case p.skin.in(x, y):
-				v = 170 + rng.NormFloat64()*8
+				v = skin.y + rng.NormFloat64()*8
 			default:
 				// Stripes 12 px wide with fine random texture on top:
 				// detail a smoother would visibly wipe out.
@@ -93,7 +101,7 @@ func newPortrait(w, h, pad int, seed uint64) *portrait {
 			case p.band.in(x, y):
 				cb, cr = 128, 130
 			case p.skin.in(x, y):
-				cb, cr = 110+rng.NormFloat64()*2, 150+rng.NormFloat64()*2
+				cb, cr = skin.cb+rng.NormFloat64()*2, skin.cr+rng.NormFloat64()*2
 			case (x/12+y/24)%2 == 0:
 				cb, cr = 165, 105 // blue
 			default:

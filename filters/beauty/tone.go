@@ -18,7 +18,7 @@ type toneCurve struct {
 }
 
 const (
-	brightenK = 3.0 // Brighten 1 lifts mid grey 128 → 169, skin 170 → 204
+	brightenK = 3.0 // Brighten 1 lifts mid grey 128 → 169, skin 170 → 202
 
 	// whiten is how much of skin's colour saturation Brighten 1 takes away
 	// (of 256): a paler, less ruddy skin is part of the look; more turns
