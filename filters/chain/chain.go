@@ -66,10 +66,11 @@ type Chain struct {
 	opts Options
 
 	// make builds a video stage on first use (nil: not possible unconfigured).
-	make  func(name string, strength float64) (filters.Video, error)
-	mu    sync.Mutex // serialises Set/SetStrength (creation)
-	video []*videoSlot
-	audio []*audioSlot
+	make   func(name string, strength float64) (filters.Video, error)
+	mu     sync.Mutex // serialises Set/SetStrength (creation) and Close
+	closed bool       // nothing is made after Close
+	video  []*videoSlot
+	audio  []*audioSlot
 
 	planes [][]float32 // Audio's reused view of a frame's channels
 
@@ -183,6 +184,9 @@ func (c *Chain) SetStrength(filter string, v float64) error {
 }
 
 func (c *Chain) makeVideo(s *videoSlot) error {
+	if c.closed {
+		return fmt.Errorf("%s: %s: the program has stopped", c.name, s.name)
+	}
 	if c.make == nil {
 		return c.missing(s.name)
 	}
@@ -255,8 +259,12 @@ func (c *Chain) State() []stats.Filter {
 	return out
 }
 
-// Close frees every stage. Call once processing has stopped.
+// Close frees every stage. Call once processing has stopped; Set and
+// SetStrength make nothing after it (a console may still send them).
 func (c *Chain) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
 	for _, s := range c.video {
 		if st := s.stage.Swap(nil); st != nil {
 			st.Close()

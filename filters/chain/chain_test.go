@@ -119,6 +119,7 @@ func TestChainTogglesLiveAndMakesBeautyOnFirstUse(t *testing.T) {
 
 	c.Close()
 	require.Equal(t, 1, closed, "the beauty made on first use is freed")
+	require.EqualError(t, c.Set(stats.FilterBeauty, true), "cam: beauty: the program has stopped", "nothing made after Close")
 }
 
 func TestChainAudioBypassesWhenOff(t *testing.T) {
