@@ -20,10 +20,6 @@ import (
 // logged with the source's name. A change shows as soon as the engine
 // accepts it; the next stats snapshot is the truth.
 
-// defaultStrength is the strength the engine gives beauty and denoise
-// turned on without being in the preset.
-const defaultStrength = 0.5
-
 // filterKey names one filter of one source (or of the program).
 type filterKey struct{ source, filter string }
 
@@ -90,7 +86,7 @@ func (m *Model) toggleFilter(name string) tea.Cmd {
 	f, have := m.filterNow(src, listed, name)
 	f.On = !f.On
 	if !have && name == stats.FilterBeauty {
-		f.Strength = defaultStrength
+		f.Strength = stats.DefaultStrength
 	}
 	return m.setFilters(filterCall{source: src, f: f})
 }
@@ -108,7 +104,7 @@ func (m *Model) toggleDenoise() tea.Cmd {
 	var calls []filterCall
 	if haveV || on { // no call to turn off a denoise that was never made
 		if !haveV {
-			v.Strength = defaultStrength
+			v.Strength = stats.DefaultStrength
 		}
 		v.On = on
 		calls = append(calls, filterCall{source: src, f: v})
@@ -247,7 +243,7 @@ func describeFilter(c filterCall) string {
 		return c.f.Name + " " + strength
 	case !c.f.On:
 		return c.f.Name + " off"
-	case hasStrength(c.f.Name):
+	case stats.HasStrength(c.f.Name):
 		return c.f.Name + " on (" + strength + ")"
 	}
 	return c.f.Name + " on"
@@ -267,16 +263,6 @@ func filterError(c filterCall) string {
 	}
 	return what + ": " + msg
 }
-
-// hasStrength says whether a filter has a main parameter (0..1).
-func hasStrength(name string) bool {
-	return name == stats.FilterBeauty || name == stats.FilterDenoise || name == stats.FilterAudioDenoise
-}
-
-// filterOrder is the engine's processing order, which the snapshot's
-// lists follow: video, then audio.
-var filterOrder = []string{stats.FilterDenoise, stats.FilterBeauty, stats.FilterWatermark,
-	stats.FilterAudioDenoise, stats.FilterGate, stats.FilterGain, stats.FilterLimiter}
 
 // showFilter puts f into the shown snapshot at once. The snapshot's slices
 // may be shared with whoever else the engine sent it to: they are copied,
@@ -302,7 +288,7 @@ func withFilter(fs []stats.Filter, f stats.Filter) []stats.Filter {
 		out[i] = f
 		return out
 	}
-	rank := func(name string) int { return slices.Index(filterOrder, name) }
+	rank := func(name string) int { return slices.Index(stats.FilterNames, name) }
 	at := slices.IndexFunc(fs, func(g stats.Filter) bool { return rank(g.Name) > rank(f.Name) })
 	if at < 0 {
 		at = len(fs)

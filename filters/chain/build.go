@@ -14,10 +14,6 @@ import (
 	"studio/presets"
 )
 
-// defaultStrength is what beauty and denoise start at when turned on
-// without a preset saying more.
-const defaultStrength = 0.5
-
 // New builds the chain of a source (name) or of the program
 // (stats.ProgramName) from its filters: section. Errors name the filter
 // and the file it could not use (a logo, a font).
@@ -38,8 +34,8 @@ func New(name string, cfg presets.FiltersConfig, o Options) (_ *Chain, err error
 	}
 	// Denoise and beauty exist for every source (made on first use); the
 	// watermark only where configured.
-	dn := slot(stats.FilterDenoise, false, math.Float64bits(defaultStrength))
-	bt := slot(stats.FilterBeauty, false, math.Float64bits(defaultStrength))
+	dn := slot(stats.FilterDenoise, false, math.Float64bits(stats.DefaultStrength))
+	bt := slot(stats.FilterBeauty, false, math.Float64bits(stats.DefaultStrength))
 	wm := slot(stats.FilterWatermark, false, nan)
 	c.make = c.makeStage
 	if d := cfg.Denoise; d != nil {

@@ -202,9 +202,7 @@ func (c *Chain) makeVideo(s *videoSlot) error {
 }
 
 func (c *Chain) missing(filter string) error {
-	known := []string{stats.FilterDenoise, stats.FilterBeauty, stats.FilterWatermark,
-		stats.FilterAudioDenoise, stats.FilterGate, stats.FilterGain, stats.FilterLimiter}
-	for _, k := range known {
+	for _, k := range stats.FilterNames {
 		if k == filter {
 			where := "sources[].filters"
 			if c.name == stats.ProgramName {
@@ -213,7 +211,7 @@ func (c *Chain) missing(filter string) error {
 			return fmt.Errorf("%s has no %s: add %s.%s to the preset", c.name, filter, where, filter)
 		}
 	}
-	return fmt.Errorf("unknown filter %q (known: %s)", filter, strings.Join(known, ", "))
+	return fmt.Errorf("unknown filter %q (known: %s)", filter, strings.Join(stats.FilterNames, ", "))
 }
 
 func (c *Chain) videoSlot(name string) *videoSlot {

@@ -59,6 +59,20 @@ const (
 	FilterLimiter      = "limiter"
 )
 
+// FilterNames are every filter, in the order a chain runs them (video,
+// then audio); Source.Filters and ProgramFilters follow it.
+var FilterNames = []string{FilterDenoise, FilterBeauty, FilterWatermark,
+	FilterAudioDenoise, FilterGate, FilterGain, FilterLimiter}
+
+// DefaultStrength is where beauty and denoise start when turned on without
+// a preset saying more.
+const DefaultStrength = 0.5
+
+// HasStrength says whether a filter has a main parameter (0..1).
+func HasStrength(name string) bool {
+	return name == FilterBeauty || name == FilterDenoise || name == FilterAudioDenoise
+}
+
 // Filter is the live state of one filter of a source or of the program.
 type Filter struct {
 	Name string `json:"name"`
