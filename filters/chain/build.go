@@ -2,7 +2,6 @@ package chain
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"studio/filters"
@@ -24,30 +23,23 @@ func New(name string, cfg presets.FiltersConfig, o Options) (_ *Chain, err error
 			c.Close()
 		}
 	}()
-	nan := math.Float64bits(math.NaN())
-	slot := func(n string, on bool, strength uint64) *videoSlot {
-		s := &videoSlot{name: n}
-		s.on.Store(on)
-		s.strength.Store(strength)
-		c.video = append(c.video, s)
-		return s
-	}
 	// Denoise and beauty exist for every source (made on first use); the
 	// watermark only where configured.
-	dn := slot(stats.FilterDenoise, false, math.Float64bits(stats.DefaultStrength))
-	bt := slot(stats.FilterBeauty, false, math.Float64bits(stats.DefaultStrength))
-	wm := slot(stats.FilterWatermark, false, nan)
+	dn := &videoSlot{name: stats.FilterDenoise, start: stats.DefaultStrength}
+	bt := &videoSlot{name: stats.FilterBeauty, start: stats.DefaultStrength}
+	wm := &videoSlot{name: stats.FilterWatermark}
+	c.video = []*videoSlot{dn, bt, wm}
 	c.make = c.makeStage
 	if d := cfg.Denoise; d != nil {
 		dn.on.Store(d.Enabled)
-		dn.strength.Store(math.Float64bits(d.Strength))
+		dn.start = d.Strength
 		if err := c.makeVideo(dn); err != nil {
 			return nil, err
 		}
 	}
 	if b := cfg.Beauty; b != nil {
 		bt.on.Store(b.Enabled)
-		bt.strength.Store(math.Float64bits(b.Strength))
+		bt.start = b.Strength
 		c.brighten = b.Brighten
 		if err := c.makeVideo(bt); err != nil {
 			return nil, err
@@ -70,20 +62,14 @@ func New(name string, cfg presets.FiltersConfig, o Options) (_ *Chain, err error
 // buildAudio makes the configured audio stages, in order, each starting
 // on or bypassed as the preset says.
 func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
-	nan := math.Float64bits(math.NaN())
-	add := func(name string, st audioStage, on bool, strength uint64) {
-		s := &audioSlot{name: name, stage: st}
-		s.on.Store(on)
-		s.strength.Store(strength)
-		c.audio = append(c.audio, s)
-	}
+	add := func(name string, st audioStage) { c.audio = append(c.audio, &audioSlot{name: name, stage: st}) }
 	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
 	if d := cfg.AudioDenoise; d != nil {
 		st, err := denoise.NewAudio(o.SampleRate, o.Channels, denoise.AudioConfig{Strength: d.Strength, Disabled: !d.Enabled})
 		if err != nil {
 			return err
 		}
-		add(stats.FilterAudioDenoise, st, d.Enabled, math.Float64bits(d.Strength))
+		add(stats.FilterAudioDenoise, st)
 	}
 	if g := cfg.Gate; g != nil {
 		st, err := dynamics.NewGate(o.SampleRate, o.Channels, dynamics.GateConfig{
@@ -92,14 +78,14 @@ func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
 		if err != nil {
 			return err
 		}
-		add(stats.FilterGate, st, g.Enabled, nan)
+		add(stats.FilterGate, st)
 	}
 	if g := cfg.Gain; g != nil {
 		st, err := dynamics.NewGain(o.SampleRate, o.Channels, dynamics.GainConfig{GainDB: g.DB, Disabled: !g.Enabled})
 		if err != nil {
 			return err
 		}
-		add(stats.FilterGain, st, g.Enabled, nan)
+		add(stats.FilterGain, st)
 	}
 	if l := cfg.Limiter; l != nil {
 		lc := dynamics.DefaultLimiterConfig()
@@ -108,7 +94,7 @@ func (c *Chain) buildAudio(cfg presets.FiltersConfig, o Options) error {
 		if err != nil {
 			return err
 		}
-		add(stats.FilterLimiter, st, l.Enabled, nan)
+		add(stats.FilterLimiter, st)
 	}
 	return nil
 }

@@ -29,35 +29,41 @@ type Options struct {
 	Epoch time.Time
 }
 
-// strengthStage is a stage with a main parameter 0..1 that may change live.
-type strengthStage interface{ SetStrength(float64) }
+// strengthStage is a stage with a main parameter 0..1 that may change live
+// (beauty, denoise, audio denoise).
+type strengthStage interface {
+	SetStrength(float64)
+	Strength() float64
+}
 
 // audioStage is an audio stage that bypasses itself when disabled, keeping
 // its latency (see filters.Audio).
 type audioStage interface {
 	filters.Audio
 	SetEnabled(bool)
+	Enabled() bool
 }
 
 // videoSlot is one video filter: made at start when configured, or on
 // first use (beauty, denoise) by the control goroutine; the processing
-// goroutine reads it through atomics.
+// goroutine reads it through atomics. Video stages have no bypass of their
+// own: the slot's on is it.
 type videoSlot struct {
-	name     string
-	stage    atomic.Pointer[videoStage]
-	on       atomic.Bool
-	strength atomic.Uint64 // float64 bits; NaN when the stage has none
+	name  string
+	stage atomic.Pointer[videoStage]
+	on    atomic.Bool
+	// start is the strength the stage is made with (mu).
+	start float64
 }
 
 type videoStage struct{ filters.Video }
 
 // audioSlot is one audio filter; only configured ones exist, made at start,
-// so that a stage with latency is in the path from the first sample.
+// so that a stage with latency is in the path from the first sample. The
+// stage holds its own on/off and strength.
 type audioSlot struct {
-	name     string
-	stage    audioStage
-	on       atomic.Bool
-	strength atomic.Uint64
+	name  string
+	stage audioStage
 }
 
 // Chain is the filters of one source or of the program.
@@ -142,7 +148,6 @@ func (c *Chain) Set(filter string, on bool) error {
 		return nil
 	}
 	if s := c.audioSlot(filter); s != nil {
-		s.on.Store(on)
 		s.stage.SetEnabled(on)
 		return nil
 	}
@@ -158,28 +163,26 @@ func (c *Chain) SetStrength(filter string, v float64) error {
 	v = min(max(v, 0), 1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var (
-		bits  *atomic.Uint64
-		stage strengthStage
-	)
+	var stage any
 	if s := c.videoSlot(filter); s != nil {
-		if s.stage.Load() == nil {
-			s.strength.Store(math.Float64bits(v))
+		st := s.stage.Load()
+		if st == nil && stats.HasStrength(filter) {
+			s.start = v
 			return c.makeVideo(s)
 		}
-		bits = &s.strength
-		stage, _ = s.stage.Load().Video.(strengthStage)
+		if st != nil {
+			stage = st.Video
+		}
 	} else if s := c.audioSlot(filter); s != nil {
-		bits = &s.strength
-		stage, _ = s.stage.(strengthStage)
+		stage = s.stage
 	} else {
 		return c.missing(filter)
 	}
-	if stage == nil || math.IsNaN(math.Float64frombits(bits.Load())) {
+	ss, ok := stage.(strengthStage)
+	if !ok {
 		return fmt.Errorf("%s: %s has no strength", c.name, filter)
 	}
-	stage.SetStrength(v)
-	bits.Store(math.Float64bits(v))
+	ss.SetStrength(v)
 	return nil
 }
 
@@ -190,7 +193,7 @@ func (c *Chain) makeVideo(s *videoSlot) error {
 	if c.make == nil {
 		return c.missing(s.name)
 	}
-	st, err := c.make(s.name, math.Float64frombits(s.strength.Load()))
+	st, err := c.make(s.name, s.start)
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
 	}
@@ -238,21 +241,23 @@ func (c *Chain) State() []stats.Filter {
 	if c == nil {
 		return nil
 	}
+	c.mu.Lock() // stages are made and freed under it
+	defer c.mu.Unlock()
 	var out []stats.Filter
-	add := func(name string, on bool, bits uint64) {
-		v := math.Float64frombits(bits)
-		if math.IsNaN(v) {
-			v = 0
+	add := func(name string, on bool, stage any) {
+		f := stats.Filter{Name: name, On: on}
+		if ss, ok := stage.(strengthStage); ok {
+			f.Strength = ss.Strength()
 		}
-		out = append(out, stats.Filter{Name: name, On: on, Strength: v})
+		out = append(out, f)
 	}
 	for _, s := range c.video {
-		if s.stage.Load() != nil {
-			add(s.name, s.on.Load(), s.strength.Load())
+		if st := s.stage.Load(); st != nil {
+			add(s.name, s.on.Load(), st.Video)
 		}
 	}
 	for _, s := range c.audio {
-		add(s.name, s.on.Load(), s.strength.Load())
+		add(s.name, s.stage.Enabled(), s.stage)
 	}
 	return out
 }

@@ -33,6 +33,7 @@ func (a *addOne) Apply(f *astiav.Frame, _ time.Duration) error {
 	return nil
 }
 func (a *addOne) SetStrength(v float64) { a.strength = v }
+func (a *addOne) Strength() float64     { return a.strength }
 func (a *addOne) Close()                { *a.closed++ }
 
 // halve is an audio stage that halves samples while enabled.
@@ -49,6 +50,7 @@ func (h *halve) Process(p [][]float32) error {
 	return nil
 }
 func (h *halve) SetEnabled(on bool) { h.on = on }
+func (h *halve) Enabled() bool      { return h.on }
 func (h *halve) Close()             {}
 
 func picture(t *testing.T) *astiav.Frame {
@@ -64,14 +66,11 @@ func picture(t *testing.T) *astiav.Frame {
 }
 
 func testChain(closed *int) *Chain {
-	nan := math.Float64bits(math.NaN())
 	c := &Chain{name: "cam", opts: Options{Channels: 2}}
 	for _, n := range []string{stats.FilterDenoise, stats.FilterBeauty, stats.FilterWatermark} {
-		s := &videoSlot{name: n}
-		s.strength.Store(nan)
-		c.video = append(c.video, s)
+		c.video = append(c.video, &videoSlot{name: n})
 	}
-	c.video[1].strength.Store(math.Float64bits(0.5))
+	c.video[1].start = 0.5
 	c.make = func(name string, strength float64) (filters.Video, error) {
 		switch name {
 		case stats.FilterBeauty:
@@ -81,10 +80,7 @@ func testChain(closed *int) *Chain {
 		}
 		return nil, nil
 	}
-	g := &audioSlot{name: stats.FilterGate, stage: &halve{on: true}}
-	g.on.Store(true)
-	g.strength.Store(nan)
-	c.audio = []*audioSlot{g}
+	c.audio = []*audioSlot{{name: stats.FilterGate, stage: &halve{on: true}}}
 	return c
 }
 
