@@ -58,7 +58,7 @@ type WatermarkLayer struct {
 	Clock string `yaml:"clock"` // a strftime format of the local time, e.g. "%H:%M:%S"
 	Zone  string `yaml:"zone"`  // clock: "" (the machine's zone), UTC or an IANA name such as Europe/Paris
 
-	Font  string `yaml:"font"`  // text/clock: a TTF/OTF file; default DejaVu Sans
+	Font  string `yaml:"font"`  // text/clock: a TTF/OTF file; default DejaVu Sans (watermark.DefaultFont)
 	Size  int    `yaml:"size"`  // text/clock: pixels, default 32
 	Color string `yaml:"color"` // text/clock: #rrggbb, #rrggbbaa or a name; default white
 	Box   string `yaml:"box"`   // text/clock: a box behind it, same colour forms ("#00000080"); default none
@@ -102,10 +102,6 @@ type LimiterConfig struct {
 
 // Watermark positions (WatermarkLayer.Position).
 var Positions = []string{"top-left", "top-right", "bottom-left", "bottom-right", "center"}
-
-// DefaultFont is the font of text and clock layers that name none
-// (fonts-dejavu-core, which scripts/deps.sh installs).
-const DefaultFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 func (c *DenoiseConfig) setDefaults()      { *c = DenoiseConfig{Enabled: true, Strength: 0.5} }
 func (c *BeautyConfig) setDefaults()       { *c = BeautyConfig{Enabled: true, Strength: 0.5} }
