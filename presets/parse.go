@@ -329,8 +329,18 @@ func shorten(s string) string {
 	return s
 }
 
-// defaulter is implemented by list elements that have defaults.
+// defaulter is implemented by list elements and optional sections that
+// have defaults.
 type defaulter interface{ setDefaults() }
+
+// newDefault returns a pointer to a new t holding t's defaults.
+func newDefault(t reflect.Type) reflect.Value {
+	p := reflect.New(t)
+	if df, ok := p.Interface().(defaulter); ok {
+		df.setDefaults()
+	}
+	return p
+}
 
 func (o *OutputConfig) setDefaults() { *o = DefaultOutput() }
 func (s *SourceConfig) setDefaults() { *s = DefaultSource() }
@@ -347,11 +357,7 @@ func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Erro
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Struct {
 		// `beauty:` alone turns an optional section on with its defaults.
-		ev := reflect.New(v.Type().Elem())
-		if df, ok := ev.Interface().(defaulter); ok {
-			df.setDefaults()
-		}
-		v.Set(ev)
+		v.Set(newDefault(v.Type().Elem()))
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
@@ -371,10 +377,7 @@ func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Erro
 	case reflect.Pointer:
 		// An optional section or value: present once written, with its
 		// defaults under what the file says.
-		ev := reflect.New(v.Type().Elem())
-		if df, ok := ev.Interface().(defaulter); ok {
-			df.setDefaults()
-		}
+		ev := newDefault(v.Type().Elem())
 		if e := d.walkValue(orig, ev.Elem(), path); e != nil {
 			return e
 		}
@@ -393,10 +396,7 @@ func (d *decoder) walkValue(orig *yaml.Node, v reflect.Value, path string) *Erro
 		for i, el := range n.Content {
 			ep := path + "[" + strconv.Itoa(i) + "]"
 			d.lines[ep] = el.Line
-			ev := reflect.New(v.Type().Elem()).Elem()
-			if df, ok := ev.Addr().Interface().(defaulter); ok {
-				df.setDefaults()
-			}
+			ev := newDefault(v.Type().Elem()).Elem()
 			if e := d.walkValue(el, ev, ep); e != nil {
 				return e
 			}
