@@ -114,8 +114,8 @@ type sceneSwitcher struct {
 	// the recording continue and the streamer can switch scenes.
 	holdOnEnd bool
 	last      *astiav.Frame // a reference to the newest picture (black at first)
-	held      *astiav.Frame // what hold hands out: another reference to last
 	silence   *astiav.Frame
+	handout   *source.Handout // last and silence go out through it
 
 	master fader
 	// meterMaster: mix feeds the master's meter. Off when the program has
@@ -146,7 +146,7 @@ func (w *sceneSwitcher) holdWhenDown() error {
 	if w.silence, err = source.SilentBlock(w.format); err != nil {
 		return err
 	}
-	w.held = astiav.AllocFrame()
+	w.handout = source.NewHandout()
 	w.holdOnEnd = true
 	return nil
 }
@@ -158,27 +158,20 @@ func (ps *programSource) down() bool {
 }
 
 // hold gives the next program frame while the source on air is down: the
-// last picture again, or a block of silence, whichever is due first. The
-// program's filters change what they get in place, so the picture goes out
-// as a second reference (they copy it before drawing) and the silence is
-// cleared each time.
+// last picture again, or a block of silence, whichever is due first, each
+// through the handout, so that the program's filters never draw into them.
 func (w *sceneSwitcher) hold() (source.Frame, error) {
 	tv, ta := w.format.VideoTime(w.nextV), w.format.AudioTime(w.nextA)
 	if ta < tv {
-		fr := source.Frame{Kind: media.Audio, AV: w.silence, PTS: w.nextA, Time: ta}
-		for ch := 0; ch < w.format.Channels; ch++ {
-			clear(av.PlanarFloat(w.silence, ch))
-		}
-		w.silence.SetPts(w.nextA)
+		silence := w.handout.Of(w.silence)
+		fr := source.Frame{Kind: media.Audio, AV: silence, PTS: w.nextA, Time: ta}
+		silence.SetPts(w.nextA)
 		w.nextA += source.AudioFrameSamples
 		return fr, nil
 	}
-	w.held.Unref()
-	if err := w.held.Ref(w.last); err != nil {
-		return source.Frame{}, fmt.Errorf("hold picture: %w", err)
-	}
-	fr := source.Frame{Kind: media.Video, AV: w.held, PTS: w.nextV, Time: tv}
-	w.held.SetPts(w.nextV)
+	pic := w.handout.Of(w.last)
+	fr := source.Frame{Kind: media.Video, AV: pic, PTS: w.nextV, Time: tv}
+	pic.SetPts(w.nextV)
 	w.nextV++
 	return fr, nil
 }
@@ -203,7 +196,8 @@ func (w *sceneSwitcher) Close() {
 			ps.chain.Close()
 		}
 	}
-	for _, f := range []*astiav.Frame{w.last, w.held, w.silence} {
+	w.handout.Free()
+	for _, f := range []*astiav.Frame{w.last, w.silence} {
 		if f != nil {
 			f.Free()
 		}

@@ -28,6 +28,7 @@ type Live struct {
 	picture *astiav.Frame // a reference to the device's picture, handed out
 	black   *astiav.Frame
 	silence *astiav.Frame
+	handout *Handout      // black and silence go out through it
 	current *astiav.Frame // audio frame handed out by the last Read (owned)
 
 	started  bool
@@ -54,7 +55,7 @@ const (
 // optional audio capture (nil: silence).
 func newLive(f Format, clock *Clock, video *videoCapture, audio *audioCapture) (*Live, error) {
 	l := &Live{format: f, clock: clock, video: video, audio: audio,
-		picture: astiav.AllocFrame(), timer: time.NewTimer(time.Hour), openedAt: time.Now()}
+		picture: astiav.AllocFrame(), handout: NewHandout(), timer: time.NewTimer(time.Hour), openedAt: time.Now()}
 	l.timer.Stop()
 	var err error
 	if l.black, err = BlackPicture(f); err != nil {
@@ -216,8 +217,9 @@ func (l *Live) audioFrame(tv, now time.Duration) (Frame, bool) {
 			return Frame{}, false // wait for the device
 		}
 	}
-	l.silence.SetPts(l.nextA)
-	fr := Frame{Kind: media.Audio, AV: l.silence, PTS: l.nextA, Time: ta}
+	silence := l.handout.Of(l.silence)
+	silence.SetPts(l.nextA)
+	fr := Frame{Kind: media.Audio, AV: silence, PTS: l.nextA, Time: ta}
 	l.nextA += AudioFrameSamples
 	return fr, true
 }
@@ -227,7 +229,7 @@ func (l *Live) audioFrame(tv, now time.Duration) (Frame, bool) {
 func (l *Live) videoFrame() Frame {
 	pic := l.picture
 	if age, ok := l.video.take(l.picture); !ok || age > StaleAfter {
-		pic = l.black
+		pic = l.handout.Of(l.black)
 	}
 	pic.SetPts(l.nextV)
 	fr := Frame{Kind: media.Video, AV: pic, PTS: l.nextV, Time: l.format.VideoTime(l.nextV)}
@@ -257,6 +259,7 @@ func (l *Live) Close() {
 			f.Free()
 		}
 	}
+	l.handout.Free()
 }
 
 // Status is how a live source's devices are doing.
