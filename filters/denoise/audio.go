@@ -27,6 +27,9 @@ const (
 	// does not follow white noise at all here), Audio scales its input so
 	// that the noise it measured sits there, and scales the output back.
 	graphFloorDB = -50.0
+	// silentEnergy is the mean square (−100 dBFS) at or below which a
+	// block is digital silence to the noise tracker.
+	silentEnergy = 1e-10
 	// floorOffsetDB places afftdn's floor above the measured one: the
 	// tracker takes the quietest blocks, which sit a little under the
 	// noise's mean level, and afftdn reduces little of what it takes to be
@@ -195,6 +198,7 @@ func NewAudio(sampleRate, channels int, cfg AudioConfig) (*Audio, error) {
 		a.subMin[i] = math.Inf(1)
 	}
 	a.curMin = math.Inf(1)
+	a.preGainLin = 1
 	a.floorDB.Store(math.Inf(-1))
 	a.strength.Store(cfg.Strength)
 	a.enabled.Store(!cfg.Disabled)
@@ -474,7 +478,11 @@ func (a *Audio) track(planes [][]float32, n int) (g0, g1 float32) {
 		}
 	}
 	e := sum / float64(n*len(planes))
-	if !(e >= 0) { // NaN in the input: leave the floor alone
+	if !(e > silentEnergy) {
+		// NaN, or digital silence (a device starting late, a gap filled
+		// with zeros): neither says anything about the noise, and taking
+		// silence for the floor would scale the next seconds up by 40 dB,
+		// turning the denoiser off until the floor had climbed back.
 		e = math.Inf(1)
 	}
 	a.curMin = min(a.curMin, e)
@@ -487,10 +495,10 @@ func (a *Audio) track(planes [][]float32, n int) (g0, g1 float32) {
 	for _, v := range a.subMin {
 		floor = min(floor, v)
 	}
-	floorDB := 10 * math.Log10(max(floor, 1e-10)) // silence counts as −100 dBFS
-	if math.IsInf(floor, 1) {
-		floorDB = a.floorDB.Load() // only NaN blocks so far
+	if math.IsInf(floor, 1) { // nothing measured yet: no scaling
+		return a.preGainLin, a.preGainLin
 	}
+	floorDB := 10 * math.Log10(floor)
 	a.floorDB.Store(floorDB)
 
 	want := graphFloorDB - floorOffsetDB - floorDB

@@ -345,3 +345,31 @@ func TestAudioDenoiseLive(t *testing.T) {
 	process(t, a, in, 1024, nil)
 	<-done
 }
+
+// Digital silence (a device starting late, a gap the live source fills
+// with a block of zeros, both on the block grid) says nothing about the
+// noise: the noise around it is reduced as usual, not let through for
+// seconds while the tracker climbs back from −100 dBFS.
+func TestAudioDenoiseIgnoresDigitalSilence(t *testing.T) {
+	const block = 1024
+	n := noise(200*block, 0.0316) // −30 dBFS, 4.3 s
+	lead := 47 * block            // about 1 s
+	feed := make([][]float32, 2)
+	for c := range feed {
+		feed[c] = append(feed[c], make([]float32, lead)...)
+		feed[c] = append(feed[c], n[c][:200*block]...)
+		feed[c] = append(feed[c], make([]float32, block)...) // one block of zeros, about 5.3 s in
+		feed[c] = append(feed[c], n[c][:150*block]...)
+	}
+	a, err := NewAudio(rate, 2, DefaultAudioConfig())
+	require.NoError(t, err)
+	defer a.Close()
+	d := a.Latency()
+	out := process(t, a, feed, block, nil)
+	for _, span := range [][2]float64{{3, 5.2}, {5.5, 8}} {
+		from, to := int(span[0]*rate), int(span[1]*rate)
+		drop := db(rmsOver(feed[0][from-d:to-d], []bool{true}, to-from, 0)) - db(rmsOver(out[0][from:to], []bool{true}, to-from, 0))
+		t.Logf("%.1f–%.1f s: noise %.1f dB lower", span[0], span[1], drop)
+		require.Greater(t, drop, 12.0, "noise from %.1f s to %.1f s", span[0], span[1])
+	}
+}
