@@ -125,6 +125,17 @@ func (g *Graph) Pull(f *astiav.Frame) error {
 	return av.BuffersinkGetFrame(g.sink, f)
 }
 
+// SendCommand sends a runtime command to the filters named target ("all"
+// for every one), such as a new value of an option FFmpeg lists with the T
+// flag: `hqdn3d` `luma_spatial` `6`. It changes a running graph between two
+// frames, keeping what its filters remember.
+func (g *Graph) SendCommand(target, cmd, arg string) error {
+	if _, err := g.graph.SendCommand(target, cmd, arg, astiav.NewFilterCommandFlags()); err != nil {
+		return fmt.Errorf("filter graph: %s %s=%s: %w", target, cmd, arg, err)
+	}
+	return nil
+}
+
 // Close frees the graph and its filter contexts.
 func (g *Graph) Close() {
 	if g.graph != nil {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/stretchr/testify/require"
+
+	"studio/internal/av"
 )
 
 // TestPullStatuses: frames come out, then EAGAIN from a graph waiting for
@@ -34,4 +36,35 @@ func TestPullStatuses(t *testing.T) {
 	require.True(t, errors.Is(g.Pull(out), astiav.ErrEof))
 	allocs := testing.AllocsPerRun(100, func() { _ = g.Pull(out) })
 	require.Zero(t, allocs, "a status costs no allocation")
+}
+
+// TestSendCommand: a runtime option reaches the running filter (volume's
+// gain shows in the samples); an unknown one is an error naming it.
+func TestSendCommand(t *testing.T) {
+	src := astiav.AllocFrame()
+	defer src.Free()
+	src.SetNbSamples(4)
+	src.SetSampleFormat(astiav.SampleFormatFlt)
+	src.SetSampleRate(48000)
+	src.SetChannelLayout(astiav.ChannelLayoutMono)
+	require.NoError(t, src.AllocBuffer(0))
+	g, err := NewAudio("volume=1:precision=float", src, astiav.NewRational(1, 48000))
+	require.NoError(t, err)
+	defer g.Close()
+	out := astiav.AllocFrame()
+	defer out.Free()
+	run := func() float32 {
+		require.NoError(t, av.MakeWritable(src))
+		for i := range av.PackedFloat(src, 1) {
+			av.PackedFloat(src, 1)[i] = 0.5
+		}
+		require.NoError(t, g.Push(src))
+		require.NoError(t, g.Pull(out))
+		defer out.Unref()
+		return av.PackedFloat(out, 1)[0]
+	}
+	require.Equal(t, float32(0.5), run())
+	require.NoError(t, g.SendCommand("volume", "volume", "2"))
+	require.Equal(t, float32(1), run(), "the new gain on the next frame")
+	require.ErrorContains(t, g.SendCommand("volume", "nonsense", "1"), "volume nonsense=1")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -51,21 +52,17 @@ func (c VideoConfig) Validate() error {
 // result is copied back into its planes (a 720p copy is ~2 % of hqdn3d's
 // own cost), so on an error it is left as it was.
 //
-// A new strength rebuilds the graph between two frames (filters.Graph
-// does not reach FFmpeg's filter commands); the new hqdn3d is first shown
-// the last output frame, so its temporal memory carries on instead of
-// restarting (which would let one frame's noise through).
-//
-// A gap of more than MaxGap in Apply's t (the stage was off, the source
-// stalled, time went back) starts the temporal memory afresh instead: the
-// last picture is stale and would be blended into the new one.
+// A new strength is sent to the running hqdn3d as filter commands between
+// two frames, so its temporal memory carries on. A gap of more than MaxGap
+// in Apply's t (the stage was off, the source stalled, time went back)
+// builds a new graph instead: the last picture is stale and would be
+// blended into the new one. Strength 0 runs no graph at all.
 type Video struct {
 	width, height int
 	tmpl          *astiav.Frame // format template for building graphs
 	graph         *filters.Graph
-	built         float64       // the strength graph was built for
-	last          *astiav.Frame // the last output, held for the next rebuild
-	scratch       *astiav.Frame
+	built         float64       // the strength the graph runs at
+	out           *astiav.Frame // hqdn3d's output, copied back into the caller's frame
 	strength      atomicFloat
 	lastT         time.Duration // t of the last frame denoised
 }
@@ -84,57 +81,71 @@ func NewVideo(width, height int, cfg VideoConfig) (*Video, error) {
 	}
 	v := &Video{
 		width: width, height: height,
-		tmpl:    astiav.AllocFrame(),
-		last:    astiav.AllocFrame(),
-		scratch: astiav.AllocFrame(),
-		built:   -1,
+		tmpl:  astiav.AllocFrame(),
+		out:   astiav.AllocFrame(),
+		built: -1,
 	}
 	v.tmpl.SetWidth(width)
 	v.tmpl.SetHeight(height)
 	v.tmpl.SetPixelFormat(astiav.PixelFormatYuv420P)
 	v.tmpl.SetSampleAspectRatio(astiav.NewRational(1, 1))
 	v.strength.Store(cfg.Strength)
-	if err := v.rebuild(cfg.Strength); err != nil {
+	if err := v.build(cfg.Strength); err != nil {
 		v.Close()
 		return nil, err
 	}
 	return v, nil
 }
 
-// hqdn3dArgs is the filter description for a strength (see VideoConfig).
-func hqdn3dArgs(s float64) string {
+// hqdn3dOptions are hqdn3d's four strengths at s (see VideoConfig), as
+// option names and values.
+func hqdn3dOptions(s float64) [4][2]string {
 	f := func(v float64) string { return strconv.FormatFloat(2*s*v, 'g', 6, 64) }
-	return "hqdn3d=luma_spatial=" + f(hqLumaSpatial) + ":chroma_spatial=" + f(hqChromaSpatial) +
-		":luma_tmp=" + f(hqLumaTmp) + ":chroma_tmp=" + f(hqChromaTmp)
+	return [4][2]string{{"luma_spatial", f(hqLumaSpatial)}, {"chroma_spatial", f(hqChromaSpatial)},
+		{"luma_tmp", f(hqLumaTmp)}, {"chroma_tmp", f(hqChromaTmp)}}
 }
 
-// rebuild replaces the graph with one for strength s (none for 0), warmed
-// with the last output when there is one.
-func (v *Video) rebuild(s float64) error {
+// hqdn3dArgs is the filter description for a strength.
+func hqdn3dArgs(s float64) string {
+	var opts []string
+	for _, o := range hqdn3dOptions(s) {
+		opts = append(opts, o[0]+"="+o[1])
+	}
+	return "hqdn3d=" + strings.Join(opts, ":")
+}
+
+// build replaces the graph with a fresh one (no temporal memory) for
+// strength s; none for 0.
+func (v *Video) build(s float64) error {
 	if v.graph != nil {
 		v.graph.Close()
 		v.graph = nil
 	}
-	v.built = s
+	v.built = -1
 	if s == 0 {
-		v.last.Unref() // stale by the time the strength comes back
+		v.built = 0
 		return nil
 	}
 	g, err := filters.NewVideo(hqdn3dArgs(s), v.tmpl, astiav.NewRational(1, 90000))
 	if err != nil {
 		return fmt.Errorf("video denoise: %w", err)
 	}
-	v.graph = g
-	if v.last.Width() == 0 {
-		return nil
+	v.graph, v.built = g, s
+	return nil
+}
+
+// retune moves the running hqdn3d to strength s, or builds a graph when
+// none runs (strength was 0).
+func (v *Video) retune(s float64) error {
+	if v.graph == nil || s == 0 {
+		return v.build(s)
 	}
-	if err := v.graph.Push(v.last); err != nil {
-		return fmt.Errorf("video denoise: warm-up push: %w", err)
+	for _, o := range hqdn3dOptions(s) {
+		if err := v.graph.SendCommand("hqdn3d", o[0], o[1]); err != nil {
+			return fmt.Errorf("video denoise: %w", err)
+		}
 	}
-	if err := v.graph.Pull(v.scratch); err != nil {
-		return fmt.Errorf("video denoise: warm-up pull: %w", err)
-	}
-	v.scratch.Unref()
+	v.built = s
 	return nil
 }
 
@@ -156,13 +167,16 @@ func (v *Video) Apply(f *astiav.Frame, t time.Duration) error {
 		return fmt.Errorf("video denoise: frame is %s %dx%d, want yuv420p %dx%d",
 			f.PixelFormat(), f.Width(), f.Height(), v.width, v.height)
 	}
-	if v.last.Width() != 0 && (t-v.lastT > MaxGap || t < v.lastT) {
-		v.last.Unref() // no warm-up: the new graph starts from this frame
-		v.built = -1
-	}
+	s := v.strength.Load()
+	gap := v.graph != nil && (t-v.lastT > MaxGap || t < v.lastT)
 	v.lastT = t
-	if s := v.strength.Load(); s != v.built {
-		if err := v.rebuild(s); err != nil {
+	switch {
+	case gap:
+		if err := v.build(s); err != nil {
+			return err
+		}
+	case s != v.built:
+		if err := v.retune(s); err != nil {
 			return err
 		}
 	}
@@ -172,8 +186,8 @@ func (v *Video) Apply(f *astiav.Frame, t time.Duration) error {
 	if err := v.graph.Push(f); err != nil {
 		return fmt.Errorf("video denoise: push: %w", err)
 	}
-	v.last.Unref()
-	if err := v.graph.Pull(v.last); err != nil {
+	v.out.Unref()
+	if err := v.graph.Pull(v.out); err != nil {
 		if errors.Is(err, astiav.ErrEagain) {
 			return errors.New("video denoise: hqdn3d kept the frame") // it never does
 		}
@@ -181,7 +195,7 @@ func (v *Video) Apply(f *astiav.Frame, t time.Duration) error {
 	}
 	for i := 0; i < 3; i++ {
 		dst, ds := av.Plane(f, i)
-		src, ss := av.Plane(v.last, i)
+		src, ss := av.Plane(v.out, i)
 		w, h := v.width, v.height
 		if i > 0 {
 			w, h = (w+1)/2, (h+1)/2
@@ -199,7 +213,7 @@ func (v *Video) Close() {
 		v.graph.Close()
 		v.graph = nil
 	}
-	for _, f := range []**astiav.Frame{&v.tmpl, &v.last, &v.scratch} {
+	for _, f := range []**astiav.Frame{&v.tmpl, &v.out} {
 		if *f != nil {
 			(*f).Free()
 			*f = nil

@@ -138,7 +138,7 @@ func TestVideoDenoiseStaticScene(t *testing.T) {
 }
 
 // TestVideoDenoiseStrength: 0 leaves frames untouched, 1 removes more than
-// the default, and a live change (rebuild) in the middle keeps the
+// the default, and a live change (filter commands) in the middle keeps the
 // temporal memory: the frame after it is no noisier than the one before.
 func TestVideoDenoiseStrength(t *testing.T) {
 	require.Equal(t, "hqdn3d=luma_spatial=4:chroma_spatial=3:luma_tmp=6:chroma_tmp=4.5", hqdn3dArgs(0.5), "0.5 is hqdn3d's default")
