@@ -142,6 +142,27 @@ func TestGateBypassRamps(t *testing.T) {
 	g.SetEnabled(true)
 	out = run(t, g, 2, x[:block], block)
 	require.Zero(t, out[0][block-1], "back on: still closed, the detector ran while bypassed")
+
+	// Opened by a loud burst, then bypassed through a quiet stretch longer
+	// than hold + release: back on, it has closed meanwhile (a detector
+	// frozen while bypassed would still be open and pass the quiet tone).
+	loud := sine(nil, 4*block, 1000, lin(-10))
+	out = run(t, g, 2, loud, block)
+	require.InDelta(t, 1, maxAbs(out[0][3*block:])/maxAbs(loud[3*block:]), 1e-3, "open on the burst")
+	g.SetEnabled(false)
+	quiet := sine(nil, ms(500)/block*block+block, 1000, lin(-40))
+	run(t, g, 2, quiet, block)
+	g.SetEnabled(true)
+	out = run(t, g, 2, quiet[:2*block], block)
+	require.Zero(t, maxAbs(out[0][block:]), "back on after the quiet stretch: closed")
+}
+
+func maxAbs(x []float32) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(float64(v)))
+	}
+	return m
 }
 
 func TestGateConfig(t *testing.T) {
