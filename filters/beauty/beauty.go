@@ -90,8 +90,7 @@ type Beauty struct {
 	full           bool    // tests: filter every sample, not only around skin
 
 	radius   int      // box radius of the guided filter, at chroma resolution
-	recipN   int64    // 2^32 / n, n = (2r+1)² samples in a box: mean of a, Q12
-	recipB   int64    // 2^40 / n²: mean of b from sums of (1−a)·ΣI/256, Q12
+	recipN   int64    // 2^32 / n, n = (2r+1)² samples in a box: scales (1−a)·ΣI into b, Q4
 	varShift uint     // n²·var >> varShift indexes alut
 	aUnit    float64  // the variance one alut entry spans
 	alut     []uint32 // a and the window weight by variance, for ε of alutFor
@@ -110,11 +109,10 @@ type Beauty struct {
 // frame is the planes a call works on, shared with the helpers through
 // the kick channel's happens-before.
 type frame struct {
-	y, u, v            []byte
-	ys, us, vs         int
-	s256, b256         int // strength and brighten weights, 0..256
-	brightenOn, smooth bool
-	fullRange          bool // samples are full range ("JPEG"), not video range
+	y, u, v    []byte
+	ys, us, vs int
+	s256, b256 int  // strength and brighten weights, 0..256 (0: that part is off)
+	fullRange  bool // samples are full range ("JPEG"), not video range
 }
 
 type phase uint8
@@ -145,7 +143,6 @@ func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	side := int64(2*b.radius + 1)
 	n := side * side
 	b.recipN = (1<<32 + n/2) / n
-	b.recipB = (1<<40 + n*n/2) / (n * n)
 	// One table entry spans between 1 and 2 units of variance: fine
 	// enough around any ε, and 16K entries cover every 8-bit variance.
 	b.varShift = uint(bits.Len64(uint64(n * n))) // 2^shift > n², so an entry < 2 units
@@ -157,7 +154,6 @@ func newBeauty(width, height int, cfg Config, maxBands int) (*Beauty, error) {
 	b.skinLo = make([]int32, b.ch)
 	b.skinHi = make([]int32, b.ch)
 	b.alut = make([]uint32, aTableSize)
-	b.tone.build(0)
 
 	parts := max(min(maxBands, maxParts, b.ch/(4*b.radius)), 1)
 	for p := range parts {
@@ -276,8 +272,9 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int, full bool) error {
 		return fmt.Errorf("beauty: planes of %d/%d/%d bytes: too small for %dx%d", len(y), len(u), len(v), b.width, b.height)
 	}
 	s, br := b.Strength(), b.Brighten()
-	if s == 0 && br == 0 {
-		return nil
+	s256, b256 := int(math.Round(s*maxBlend*256)), int(math.Round(br*256))
+	if s256 == 0 && b256 == 0 {
+		return nil // a strength too small to change a sample (below ~0.002)
 	}
 	if s != b.alutFor {
 		buildALUT(b.alut, maxEpsilon*s, b.aUnit)
@@ -289,11 +286,8 @@ func (b *Beauty) process(y, u, v []byte, ys, us, vs int, full bool) error {
 	}
 	b.frame = frame{
 		y: y, u: u, v: v, ys: ys, us: us, vs: vs,
-		s256:       int(math.Round(s * maxBlend * 256)),
-		b256:       int(math.Round(br * 256)),
-		brightenOn: br > 0,
-		smooth:     s > 0,
-		fullRange:  full,
+		s256: s256, b256: b256,
+		fullRange: full,
 	}
 	b.phase(phaseGuide)
 	if b.anySkin() {

@@ -141,7 +141,7 @@ func (p *part) filter() {
 	if !p.findROI(first, last) {
 		return
 	}
-	if f.smooth {
+	if f.s256 > 0 {
 		p.prime(p.aFirst)
 	}
 	for j := first; j <= last; j++ {
@@ -160,8 +160,10 @@ func (p *part) filter() {
 		}
 		// Luma rows 2j−1 and 2j lie between α rows j−1 and j, the first
 		// nearer j−1, the second nearer j: both are ready now.
-		p.lumaRows(j)
-		if f.smooth && j >= p.aFirst && j < p.aLast {
+		if j >= p.j0 { // row j0−1's luma rows belong to the band above
+			p.lumaRows(j)
+		}
+		if f.s256 > 0 && j >= p.aFirst && j < p.aLast {
 			p.step(j+r+1, true)
 		}
 	}
@@ -309,7 +311,7 @@ func (p *part) alphaRow(j int) {
 	be, m = be[:n], m[:n]
 	s256, b256 := int64(f.s256), int64(f.b256)
 
-	if f.smooth {
+	if f.s256 > 0 {
 		// Level 2's horizontal running sums: window [i−r, i+r] of colA,
 		// colB, colW; Σw·a/Σw and Σw·b/Σw are the filter's A and B (one
 		// division per sample, in floating point, which is faster than
@@ -342,7 +344,7 @@ func (p *part) alphaRow(j int) {
 		}
 	}
 
-	if !f.brightenOn {
+	if f.b256 == 0 {
 		clear(wbr)
 		return
 	}

@@ -132,3 +132,16 @@ func layers(in []presets.WatermarkLayer) []watermark.Layer {
 	}
 	return out
 }
+
+// The stages the chain drives live: a rename in one of them fails here,
+// not as "has no strength" at run time.
+var (
+	_ strengthStage = (*beauty.Beauty)(nil)
+	_ strengthStage = (*denoise.Video)(nil)
+	_ strengthStage = (*denoise.Audio)(nil)
+	_ audioStage    = (*denoise.Audio)(nil)
+	_ audioStage    = (*dynamics.Gate)(nil)
+	_ audioStage    = (*dynamics.Gain)(nil)
+	_ audioStage    = (*dynamics.Limiter)(nil)
+	_ filters.Video = (*watermark.Watermark)(nil)
+)
