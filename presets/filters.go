@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"studio/internal/strftime"
 )
 
 // FiltersConfig is the processing of one source (sources[].filters, before
@@ -118,8 +120,11 @@ func (l *WatermarkLayer) setDefaults() {
 	*l = WatermarkLayer{Size: 32, Color: "white", Position: "top-right", Margin: 24, Opacity: 1}
 }
 
-// textColorRE accepts #rrggbb, #rrggbbaa or a plain colour name.
-var textColorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})$`)
+// textColorRE accepts what the watermark's colour parser (FFmpeg's) takes
+// and is safe to pass on: #rrggbb, #rrggbbaa, 0xrrggbb[aa] or a plain name,
+// each with an optional @alpha ("white@0.5"). An unknown name is caught
+// when the watermark is made.
+var textColorRE = regexp.MustCompile(`^((#|0x)[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0|1|0?\.[0-9]{1,3}|1\.0{1,3}|0x[0-9a-fA-F]{2}))?$`)
 
 // checkFilters validates one filters section at key.
 func (p *Preset) checkFilters(key string, f FiltersConfig) *Error {
@@ -191,7 +196,7 @@ func (p *Preset) checkFilters(key string, f FiltersConfig) *Error {
 func (p *Preset) checkLayer(key string, l WatermarkLayer) *Error {
 	kinds := 0
 	for _, s := range []string{l.Image, l.Text, l.Clock} {
-		if strings.TrimSpace(s) != "" {
+		if s != "" { // as the watermark counts them
 			kinds++
 		}
 	}
@@ -205,6 +210,11 @@ func (p *Preset) checkLayer(key string, l WatermarkLayer) *Error {
 	}
 	if strings.ContainsAny(l.Text+l.Clock, "\n\r") || len(l.Text) > 200 || len(l.Clock) > 200 {
 		return p.errAt(key, "text and clock are one line of at most 200 characters")
+	}
+	if l.Clock != "" {
+		if err := strftime.Check(l.Clock); err != nil {
+			return p.errAt(key+".clock", "%v", err)
+		}
 	}
 	if l.Font != "" {
 		if e := p.checkFile(key+".font", l.Font); e != nil {

@@ -34,6 +34,12 @@ func TestFilterErrors(t *testing.T) {
 			"my.yaml:5: filters.watermark.layers[0].opacity: must be above 0 and at most 1 (to hide a layer, leave it out)"},
 		{"layer zone", "filters:\n  watermark:\n    layers:\n      - clock: \"%T\"\n        zone: Mars/Olympus\n",
 			`my.yaml:5: filters.watermark.layers[0].zone: unknown time zone "Mars/Olympus" (use UTC or an IANA name such as Europe/Paris)`},
+		{"clock format", "filters:\n  watermark:\n    layers:\n      - clock: \"%H:%Q\"\n",
+			`my.yaml:4: filters.watermark.layers[0].clock: clock format "%H:%Q": unknown conversion %Q (known: %a %A %b %B %c %C %d %D %e %F %g %G %h %H %I %j %k %l %m %M %n %p %P %r %R %s %S %t %T %u %U %V %w %W %x %X %y %Y %z %Z %%)`},
+		{"blank text beside a clock", "filters:\n  watermark:\n    layers:\n      - text: \"  \"\n        clock: \"%T\"\n",
+			"my.yaml:4: filters.watermark.layers[0]: say exactly one of image:, text: or clock:"},
+		{"colour with bad alpha", "filters:\n  watermark:\n    layers:\n      - text: LIVE\n        color: white@2\n",
+			`my.yaml:5: filters.watermark.layers[0].color: "white@2" is not a colour (use #rrggbb, #rrggbbaa or a name such as white)`},
 		{"layer size", "filters:\n  watermark:\n    layers:\n      - text: LIVE\n        size: 2\n",
 			"my.yaml:5: filters.watermark.layers[0].size: must be between 6 and 400 (pixels)"},
 		{"gate order", "filters:\n  gate: {open_db: -40, close_db: -30}\n",
@@ -99,4 +105,12 @@ func TestFilterPathsAreRelativeToThePreset(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, filepath.Join(dir, "logo.png"), p.Filters.Watermark.Layers[0].Image, "beside the preset, not the working directory")
 	require.Equal(t, filepath.Join(dir, "logo.png"), p.Filters.Watermark.Layers[1].Image)
+}
+
+// The colour forms the watermark documents are accepted.
+func TestFilterColours(t *testing.T) {
+	for _, c := range []string{"white", "#ff8000", "#ff800080", "0xFF8000", "white@0.5", "#000000@0x80", "gold@1"} {
+		_, err := Parse("my.yaml", []byte("filters:\n  watermark:\n    layers:\n      - text: LIVE\n        color: \""+c+"\"\n"))
+		require.NoError(t, err, c)
+	}
 }

@@ -28,7 +28,7 @@ func TestErrors(t *testing.T) {
 		layer Layer
 		want  []string // substrings of the error
 	}{
-		{"missing image", Layer{Image: missing}, []string{"layer 2", "image " + missing + ": no such file"}},
+		{"missing image", Layer{Image: missing}, []string{"layers[1]", "image " + missing + ": no such file"}},
 		{"image is a directory", Layer{Image: dir}, []string{dir + ": is a directory"}},
 		{"not an image", Layer{Image: notImage}, []string{"image " + notImage + ": not an image FFmpeg can decode"}},
 		{"missing font", Layer{Text: "hi", Font: filepath.Join(dir, "nope.ttf")}, []string{"font " + filepath.Join(dir, "nope.ttf") + ": no such file"}},

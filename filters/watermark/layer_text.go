@@ -170,6 +170,13 @@ func (r *textRenderer) free() {
 // draw runs text through the graph; the canvas is left in r.out (the
 // caller unrefs it).
 func (r *textRenderer) draw(text []byte) error {
+	if r.g == nil {
+		// A rebuild that failed freed the last canvas: try again now
+		// rather than draw on nothing.
+		if err := r.build(r.runes, r.lines, r.above); err != nil {
+			return err
+		}
+	}
 	if err := av.SetFrameMetadata(r.canvas, metaKey, text); err != nil {
 		return err
 	}

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +28,7 @@ import (
 
 	"studio/filters"
 	"studio/internal/av"
+	"studio/internal/strftime"
 )
 
 var _ filters.Video = (*Watermark)(nil)
@@ -168,7 +168,7 @@ func New(width, height int, cfg Config) (*Watermark, error) {
 	for i := range cfg.Layers {
 		if err := w.setup(&w.layers[i], &cfg.Layers[i], epoch); err != nil {
 			w.Close()
-			return nil, fmt.Errorf("watermark layer %d: %w", i+1, err)
+			return nil, fmt.Errorf("layers[%d]: %w", i, err)
 		}
 	}
 	return w, nil
@@ -217,7 +217,7 @@ func (w *Watermark) setup(l *layer, c *Layer, epoch time.Time) error {
 	}
 	text := []byte(c.Text)
 	if c.Clock != "" {
-		if err := checkStrftime(c.Clock); err != nil {
+		if err := strftime.Check(c.Clock); err != nil {
 			return err
 		}
 		l.zone = time.Local
@@ -233,7 +233,7 @@ func (w *Watermark) setup(l *layer, c *Layer, epoch time.Time) error {
 		l.next = make([]byte, 0, 64)
 		wall := epoch.In(l.zone)
 		l.sec = wall.Unix()
-		l.cur = appendStrftime(l.cur, l.format, wall)
+		l.cur = strftime.Append(l.cur, l.format, wall)
 		text = l.cur
 	} else if c.Zone != "" {
 		return errors.New("zone is for clock layers")
@@ -271,12 +271,13 @@ func (l *layer) tick(t time.Duration) error {
 		return nil
 	}
 	l.sec = sec
-	l.next = appendStrftime(l.next[:0], l.format, wall.In(l.zone))
+	l.next = strftime.Append(l.next[:0], l.format, wall.In(l.zone))
 	if bytes.Equal(l.next, l.cur) {
 		return nil
 	}
 	l.cur, l.next = l.next, l.cur
 	if err := l.clock.renderGrowing(l.cur); err != nil {
+		l.sec, l.cur = 0, l.cur[:0] // try again on the next frame
 		return fmt.Errorf("watermark clock: %w", err)
 	}
 	l.draw(l.clock, l.place)
@@ -336,7 +337,7 @@ func placer(c *Layer, fw, fh int) (func(w, h int) (int, int), error) {
 		return nil, fmt.Errorf("margin %d: must be ≥ 0 (X and Y move a layer beyond the edge)", c.Margin)
 	}
 	m, dx, dy := c.Margin, c.X, c.Y
-	pos := Position(strings.ToLower(string(c.Position)))
+	pos := c.Position
 	switch pos {
 	case "", TopLeft:
 		return func(w, h int) (int, int) { return m + dx, m + dy }, nil

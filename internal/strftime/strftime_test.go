@@ -1,4 +1,4 @@
-package watermark
+package strftime
 
 import (
 	"os"
@@ -11,17 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// allConversions uses every conversion appendStrftime knows.
+// allConversions uses every conversion Append knows.
 const allConversions = "%a|%A|%b|%B|%c|%C|%d|%D|%e|%F|%g|%G|%h|%H|%I|%j|%k|%l|%m|%M|%n|%p|%P|%r|%R|%s|%S|%t|%T|%u|%U|%V|%w|%W|%x|%X|%y|%Y|%z|%Z|%%|text"
 
-// TestStrftimeMatchesDate compares appendStrftime with the C library's
+// TestStrftimeMatchesDate compares Append with the C library's
 // strftime as GNU date runs it (C locale), over instants that exercise
 // the edges: a leap day, the ISO week-year boundary, 12 AM/PM, DST.
 func TestStrftimeMatchesDate(t *testing.T) {
 	if _, err := exec.LookPath("date"); err != nil {
 		t.Skip("no date(1)")
 	}
-	require.NoError(t, checkStrftime(allConversions))
+	require.NoError(t, Check(allConversions))
 	for _, zone := range []string{"UTC", "America/New_York", "Asia/Kolkata"} {
 		loc, err := time.LoadLocation(zone)
 		require.NoError(t, err)
@@ -39,7 +39,7 @@ func TestStrftimeMatchesDate(t *testing.T) {
 			out, err := cmd.Output()
 			require.NoError(t, err)
 			want := strings.TrimSuffix(string(out), "\n")
-			require.Equal(t, want, string(appendStrftime(nil, allConversions, at.In(loc))), "%s in %s", s, zone)
+			require.Equal(t, want, string(Append(nil, allConversions, at.In(loc))), "%s in %s", s, zone)
 		}
 	}
 }
@@ -48,5 +48,5 @@ func TestStrftimeMatchesDate(t *testing.T) {
 func TestStrftimeAllocatesNothing(t *testing.T) {
 	at := time.Date(2024, 2, 29, 23, 59, 58, 0, time.UTC)
 	buf := make([]byte, 0, 512)
-	require.Zero(t, testing.AllocsPerRun(100, func() { buf = appendStrftime(buf[:0], allConversions, at) }))
+	require.Zero(t, testing.AllocsPerRun(100, func() { buf = Append(buf[:0], allConversions, at) }))
 }

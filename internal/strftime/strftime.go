@@ -1,15 +1,17 @@
-package watermark
+// Package strftime is C's strftime in Go, C/POSIX locale, appending to a
+// reused buffer: a watermark clock formats once a second on the program
+// goroutine, so it must not allocate, and it must follow the Go time it is
+// given (epoch + program time in the layer's zone), not the C library's
+// idea of "now" or of the zone. Pure Go, so that presets can check a clock
+// format where they check everything else.
+package strftime
 
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
-
-// strftime in Go, C/POSIX locale, appending to a reused buffer: the clock
-// formats once a second on the program goroutine, so this must not
-// allocate, and it must follow the Go time (epoch + program time in the
-// layer's zone), not the C library's idea of "now" or of the zone.
 
 var (
 	weekdays = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
@@ -17,13 +19,12 @@ var (
 		"August", "September", "October", "November", "December"}
 )
 
-// strftimeConversions lists the conversions appendStrftime knows, for
-// checkStrftime and the documentation of Layer.Clock.
-const strftimeConversions = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%"
+// Conversions lists the conversions Append knows.
+const Conversions = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%"
 
-// checkStrftime rejects what appendStrftime cannot format, so that a
-// preset with a typo fails at load, not with odd text on air.
-func checkStrftime(format string) error {
+// Check rejects what Append cannot format, so that a preset with a typo
+// fails at load, not with odd text on air.
+func Check(format string) error {
 	for i := 0; i < len(format); i++ {
 		if format[i] != '%' {
 			continue
@@ -32,14 +33,7 @@ func checkStrftime(format string) error {
 		if i == len(format) {
 			return fmt.Errorf("clock format %q: ends with a lone %%", format)
 		}
-		known := false
-		for j := 0; j < len(strftimeConversions); j++ {
-			if strftimeConversions[j] == format[i] {
-				known = true
-				break
-			}
-		}
-		if !known {
+		if strings.IndexByte(Conversions, format[i]) < 0 {
 			return fmt.Errorf("clock format %q: unknown conversion %%%c (known: %%%s)", format, format[i], joinConversions())
 		}
 	}
@@ -47,19 +41,19 @@ func checkStrftime(format string) error {
 }
 
 func joinConversions() string {
-	b := make([]byte, 0, 3*len(strftimeConversions))
-	for i := 0; i < len(strftimeConversions); i++ {
+	b := make([]byte, 0, 3*len(Conversions))
+	for i := 0; i < len(Conversions); i++ {
 		if i > 0 {
 			b = append(b, " %"...)
 		}
-		b = append(b, strftimeConversions[i])
+		b = append(b, Conversions[i])
 	}
 	return string(b)
 }
 
-// appendStrftime appends t formatted by format (checked by checkStrftime;
+// Append appends t formatted by format (checked by Check;
 // an unknown conversion is copied through) to b.
-func appendStrftime(b []byte, format string, t time.Time) []byte {
+func Append(b []byte, format string, t time.Time) []byte {
 	year, month, day := t.Date()
 	hour, min, sec := t.Clock()
 	wday := int(t.Weekday())
