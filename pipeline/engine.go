@@ -166,7 +166,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 	}
 	f := e.src.Format()
 	p := cfg.Preset
-	if e.program, err = chain.New(stats.ProgramName, p.Filters, chainOptions(f, epoch)); err != nil {
+	if e.program, err = chain.New(stats.ProgramName, p.Filters, chainOptions(f, epoch, cfg.Logf)); err != nil {
 		return nil, fmt.Errorf("filters: %w", err)
 	}
 	e.src.meterMaster = !e.program.HasAudio()
@@ -290,7 +290,7 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 		}
 		ps := newProgramSource(sc.Name, sc.Kind, src)
 		sources = append(sources, ps)
-		if ps.chain, err = chain.New(sc.Name, sc.Filters, chainOptions(*first, epoch)); err != nil {
+		if ps.chain, err = chain.New(sc.Name, sc.Filters, chainOptions(*first, epoch, cfg.Logf)); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("source %q: filters: %w", sc.Name, err)
 		}
@@ -360,8 +360,9 @@ func openSource(cfg Config, sc presets.SourceConfig, want *source.Format, clock 
 }
 
 // chainOptions is what a filter chain is made for: the program format.
-func chainOptions(f source.Format, epoch time.Time) chain.Options {
-	return chain.Options{Width: f.Width, Height: f.Height, SampleRate: f.SampleRate, Channels: f.Channels, Epoch: epoch}
+func chainOptions(f source.Format, epoch time.Time, logf func(string, ...any)) chain.Options {
+	return chain.Options{Width: f.Width, Height: f.Height, SampleRate: f.SampleRate, Channels: f.Channels,
+		Epoch: epoch, Logf: logf}
 }
 
 // Format is the program format.

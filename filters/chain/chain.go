@@ -27,6 +27,8 @@ type Options struct {
 	SampleRate, Channels int
 	// Epoch is the wall-clock time of program time 0, for clocks.
 	Epoch time.Time
+	// Logf hears of a filter that failed and was turned off (nil: nobody).
+	Logf func(format string, args ...any)
 }
 
 // strengthStage is a stage with a main parameter 0..1 that may change live
@@ -62,8 +64,9 @@ type videoStage struct{ filters.Video }
 // so that a stage with latency is in the path from the first sample. The
 // stage holds its own on/off and strength.
 type audioSlot struct {
-	name  string
-	stage audioStage
+	name   string
+	stage  audioStage
+	failed atomic.Bool // it returned an error: left out from then on
 }
 
 // Chain is the filters of one source or of the program.
@@ -103,7 +106,10 @@ func (c *Chain) Video(f *astiav.Frame, t time.Duration) error {
 			writable = true
 		}
 		if err := st.Apply(f, t); err != nil {
-			return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
+			// One filter failing must not end the broadcast: it goes off
+			// (the console shows it off and may try it again).
+			s.on.Store(false)
+			c.failed(s.name, err)
 		}
 	}
 	return nil
@@ -126,11 +132,22 @@ func (c *Chain) Audio(f *astiav.Frame) error {
 		c.planes = append(c.planes, av.PlanarFloat(f, ch))
 	}
 	for _, s := range c.audio {
+		if s.failed.Load() {
+			continue
+		}
 		if err := s.stage.Process(c.planes); err != nil {
-			return fmt.Errorf("%s: %s: %w", c.name, s.name, err)
+			s.failed.Store(true)
+			c.failed(s.name, err)
 		}
 	}
 	return nil
+}
+
+// failed reports a filter that failed and is off from now on.
+func (c *Chain) failed(filter string, err error) {
+	if c.opts.Logf != nil {
+		c.opts.Logf("%s: %s failed and is off: %v", c.name, filter, err)
+	}
 }
 
 // Set turns a filter on or off. Beauty and denoise are made on first use
@@ -257,7 +274,7 @@ func (c *Chain) State() []stats.Filter {
 		}
 	}
 	for _, s := range c.audio {
-		add(s.name, s.stage.Enabled(), s.stage)
+		add(s.name, s.stage.Enabled() && !s.failed.Load(), s.stage)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -148,4 +149,42 @@ func videoNames(fs []stats.Filter) []string {
 		}
 	}
 	return out
+}
+
+type failing struct{}
+
+func (failing) Apply(*astiav.Frame, time.Duration) error {
+	return errors.New("drawtext: out of memory")
+}
+func (failing) Process([][]float32) error { return errors.New("afftdn: broken") }
+func (failing) SetEnabled(bool)           {}
+func (failing) Enabled() bool             { return true }
+func (failing) Close()                    {}
+
+// A filter that fails is turned off and reported; the frame goes on (the
+// broadcast does not end over a logo).
+func TestFailingFilterTurnsOffNotTheProgram(t *testing.T) {
+	var logged []string
+	c := testChain(new(int))
+	c.opts.Logf = func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) }
+	c.video[2].stage.Store(&videoStage{failing{}})
+	c.video[2].on.Store(true)
+	c.audio = append(c.audio, &audioSlot{name: stats.FilterLimiter, stage: failing{}})
+	f := picture(t)
+	require.NoError(t, c.Video(f, 0))
+	require.NoError(t, c.Video(f, 0))
+	a := astiav.AllocFrame()
+	defer a.Free()
+	a.SetNbSamples(4)
+	a.SetSampleFormat(astiav.SampleFormatFltp)
+	a.SetSampleRate(48000)
+	a.SetChannelLayout(astiav.ChannelLayoutStereo)
+	require.NoError(t, a.AllocBuffer(0))
+	require.NoError(t, c.Audio(a))
+	require.NoError(t, c.Audio(a))
+	require.Equal(t, []string{
+		"cam: watermark failed and is off: drawtext: out of memory",
+		"cam: limiter failed and is off: afftdn: broken",
+	}, logged, "each reported once")
+	require.Equal(t, []stats.Filter{{Name: stats.FilterWatermark}, {Name: stats.FilterGate, On: true}, {Name: stats.FilterLimiter}}, c.State())
 }
