@@ -83,6 +83,9 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 		if e := p.expand("sources["+strconv.Itoa(i)+"].input", &p.Sources[i].Input); e != nil {
 			return nil, e
 		}
+		if e := p.expand("sources["+strconv.Itoa(i)+"].return", &p.Sources[i].Return); e != nil {
+			return nil, e
+		}
 	}
 	for i := range p.Outputs {
 		if e := p.expand("outputs["+strconv.Itoa(i)+"].url", &p.Outputs[i].URL); e != nil {
@@ -100,6 +103,9 @@ func parse(file, defaultName string, data []byte) (*Preset, *Error) {
 		dir = filepath.Dir(file)
 	}
 	if e := p.resolveFilterPaths(dir); e != nil {
+		return nil, e
+	}
+	if e := p.resolveScenePaths(dir); e != nil {
 		return nil, e
 	}
 	if e := p.validate(); e != nil {

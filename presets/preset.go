@@ -25,7 +25,10 @@ type Preset struct {
 	Network     NetworkConfig  `yaml:"network"` // how every RTMP destination copes with a bad link
 	Record      RecordConfig   `yaml:"record"`
 	Filters     FiltersConfig  `yaml:"filters"` // processing of the program, after the scene
-	File        string         `yaml:"-"`       // where it came from ("demo (built-in)" or the path)
+	// Transition is how scenes switch, unless a scene says otherwise:
+	// cut (the default) or fade.
+	Transition TransitionConfig `yaml:"transition"`
+	File       string           `yaml:"-"` // where it came from ("demo (built-in)" or the path)
 
 	lines map[string]int // dotted key path -> line of the key in File
 }
@@ -53,14 +56,17 @@ type SourceConfig struct {
 	PixelFormat string     `yaml:"pixel_format"` // camera: mjpeg, yuyv422, ...; default: chosen from what it offers
 	Audio       string     `yaml:"audio"`        // audio device captured with the picture: default, an index or a name from `studio devices`; auto (the default device if there is one); none (default): silence
 
-	Filters FiltersConfig `yaml:"filters"` // processing of this source before the scene
-}
+	// Guests (kind guest): a remote co-host pulled from Input.
+	Return   string `yaml:"return"`    // guest: RTMP URL the guest's mix-minus (the program's sound without them) is pushed to; env-expanded
+	StaleMs  int    `yaml:"stale_ms"`  // guest: without pictures for this long the tile is cleared; default 3000
+	JitterMs int    `yaml:"jitter_ms"` // guest: jitter buffer depth; default 200
 
-// SceneConfig is one scene: for now a single source shown full frame
-// (layers and layouts come with compositing).
-type SceneConfig struct {
-	Name   string `yaml:"name"`   // shown in the console; unique
-	Source string `yaml:"source"` // a name from sources:
+	// The source's channel on the mixer.
+	GainDB float64 `yaml:"gain_db"` // -60..+20 dB, default 0
+	Pan    float64 `yaml:"pan"`     // -1 (left) .. 1 (right), default 0
+	Muted  bool    `yaml:"muted"`   // start muted
+
+	Filters FiltersConfig `yaml:"filters"` // processing of this source before the scene
 }
 
 // Test pattern looks (SourceConfig.Pattern).
@@ -145,6 +151,7 @@ const (
 	KindFile    = "file"    // a media file or a URL FFmpeg can open
 	KindScreen  = "screen"  // an X display (x11grab)
 	KindCamera  = "camera"  // a V4L2 camera
+	KindGuest   = "guest"   // a remote co-host pulled by URL (RTMP, SRT, HTTP-FLV), held and cleared when late
 )
 
 // AudioNone and AudioAuto are the special values of SourceConfig.Audio.
@@ -195,8 +202,9 @@ func Defaults() *Preset {
 			Preset:  "veryfast",
 			Profile: "high",
 		},
-		Audio:   AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
-		Network: DefaultNetwork(),
+		Audio:      AudioConfig{Bitrate: 160_000, SampleRate: 48000, Channels: 2},
+		Network:    DefaultNetwork(),
+		Transition: TransitionConfig{Kind: TransitionCut},
 	}
 }
 
@@ -208,7 +216,8 @@ func DefaultNetwork() NetworkConfig {
 // DefaultSource returns a SourceConfig with its defaults: the moving test
 // pattern with a 1 kHz tone.
 func DefaultSource() SourceConfig {
-	return SourceConfig{Kind: KindTestsrc, Pattern: "testsrc2", ToneHz: 1000, Cursor: true}
+	return SourceConfig{Kind: KindTestsrc, Pattern: "testsrc2", ToneHz: 1000, Cursor: true,
+		StaleMs: DefaultStaleMs, JitterMs: DefaultJitterMs}
 }
 
 // ProgramSources returns the sources the program runs: Sources, or the single
@@ -307,8 +316,8 @@ func (p *Preset) ValidateForRun() error {
 		return p.errAt("source.input", "required when source.kind is file")
 	}
 	for i, s := range p.Sources {
-		if s.Kind == KindFile && strings.TrimSpace(s.Input) == "" {
-			return p.errAt("sources["+strconv.Itoa(i)+"].input", "required when kind is file")
+		if (s.Kind == KindFile || s.Kind == KindGuest) && strings.TrimSpace(s.Input) == "" {
+			return p.errAt("sources["+strconv.Itoa(i)+"].input", "required when kind is %s", s.Kind)
 		}
 	}
 	return nil
@@ -347,24 +356,11 @@ func (p *Preset) validate() *Error {
 	if len(p.Scenes) > MaxScenes {
 		return p.errAt("scenes", "%d scenes; at most %d (one per key 1-%d)", len(p.Scenes), MaxScenes, MaxScenes)
 	}
-	scenes := map[string]int{}
-	for i, sc := range p.Scenes {
-		key := "scenes[" + strconv.Itoa(i) + "]"
-		if strings.TrimSpace(sc.Name) == "" {
-			return p.errAt(key+".name", "required")
-		}
-		if e := p.checkUnique(scenes, "scenes", i, sc.Name); e != nil {
-			return e
-		}
-		known := false
-		var list []string
-		for _, s := range p.ProgramSources() {
-			known = known || s.Name == sc.Source
-			list = append(list, s.Name)
-		}
-		if !known {
-			return p.errAt(key+".source", "unknown source %s (sources are: %s)", quote(sc.Source), strings.Join(list, ", "))
-		}
+	if e := p.checkScenes(); e != nil {
+		return e
+	}
+	if e := p.checkTransition("transition", p.Transition); e != nil {
+		return e
 	}
 
 	v := &p.Video
@@ -489,9 +485,12 @@ func (p *Preset) checkUnique(seen map[string]int, list string, i int, name strin
 // checkSource validates one source's kind and test-pattern look.
 func (p *Preset) checkSource(key string, s SourceConfig) *Error {
 	switch s.Kind {
-	case KindTestsrc, KindFile, KindScreen, KindCamera:
+	case KindTestsrc, KindFile, KindScreen, KindCamera, KindGuest:
 	default:
-		return p.errAt(key+".kind", "unknown kind %s (use %s, %s, %s or %s)", quote(s.Kind), KindTestsrc, KindFile, KindScreen, KindCamera)
+		return p.errAt(key+".kind", "unknown kind %s (use %s, %s, %s, %s or %s)", quote(s.Kind), KindTestsrc, KindFile, KindScreen, KindCamera, KindGuest)
+	}
+	if e := p.checkMixer(key, s); e != nil {
+		return e
 	}
 	capture := s.Kind == KindScreen || s.Kind == KindCamera
 	if s.Audio != "" && s.Audio != AudioNone && !capture {

@@ -24,7 +24,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "\n- a\n- b\n", "my.yaml:2: (root): expected a mapping of keys"},
 		{"syntax", "name: x\nvideo: fps: 30\n", "my.yaml:2: mapping values are not allowed in this context"},
 		{"unknown top key", "name: x\nvidoe:\n  fps: 30\n",
-			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, network, record, filters)"},
+			"my.yaml:2: vidoe: unknown key (known: name, description, source, sources, scenes, video, audio, outputs, network, record, filters, transition)"},
 		{"unknown nested key", "name: x\n\nvideo:\n  size: 1280x720\n  fps: 30\n\n  bitrat: 2500k\n",
 			"my.yaml:7: video.bitrat: unknown key (known: size, max_size, fps, max_fps, bitrate, keyint_s, preset, tune, profile)"},
 		{"unknown key in list", "outputs:\n  - name: a\n    url: rtmp://h/app/k\n  - nmae: b\n",
@@ -57,7 +57,7 @@ func TestParseErrors(t *testing.T) {
 		{"channels", "audio:\n  channels: 6\n", "my.yaml:2: audio.channels: must be 1 or 2"},
 		{"audio bitrate", "audio:\n  bitrate: 8k\n", "my.yaml:2: audio.bitrate: must be between 32k and 512k"},
 		{"loop type", "source:\n  loop: maybe\n", `my.yaml:2: source.loop: "maybe" is not true or false`},
-		{"unknown kind", "source:\n  kind: webcam\n", `my.yaml:2: source.kind: unknown kind "webcam" (use testsrc, file, screen or camera)`},
+		{"unknown kind", "source:\n  kind: webcam\n", `my.yaml:2: source.kind: unknown kind "webcam" (use testsrc, file, screen, camera or guest)`},
 		{"audio on a file", "source:\n  kind: file\n  audio: default\n", "my.yaml:3: source.audio: only screen and camera sources capture an audio device (kind is file)"},
 		{"bad display", "source:\n  kind: screen\n  display: 99\n", `my.yaml:3: source.display: "99" is not an X display (e.g. :0 or :99)`},
 		{"bad region", "source:\n  kind: screen\n  region: 0,0,100\n", `my.yaml:3: source.region: "0,0,100" is not a region (x,y,w,h in pixels, e.g. 0,0,1280,720)`},
@@ -263,7 +263,8 @@ func TestBuiltins(t *testing.T) {
 		require.NoError(t, err)
 		src := p.ProgramSources()
 		require.Len(t, src, 1)
-		require.Equal(t, SourceConfig{Name: "screen", Kind: KindScreen, Pattern: "testsrc2", ToneHz: 1000, Cursor: true, Audio: AudioAuto}, src[0])
+		require.Equal(t, SourceConfig{Name: "screen", Kind: KindScreen, Pattern: "testsrc2", ToneHz: 1000, Cursor: true, Audio: AudioAuto,
+			StaleMs: DefaultStaleMs, JitterMs: DefaultJitterMs}, src[0])
 		require.Equal(t, FrameRate{30, 1}, p.Video.FPS)
 		require.NoError(t, p.ValidateForRun())
 	}
@@ -275,9 +276,10 @@ func TestBuiltins(t *testing.T) {
 		"  - name: cam\n    kind: camera\n    device: /dev/video2\n    size: 1280x720\n    pixel_format: mjpeg\n"))
 	require.NoError(t, err)
 	require.Equal(t, SourceConfig{Name: "desk", Kind: KindScreen, Pattern: "testsrc2", ToneHz: 1000, Display: ":99",
-		Region: Region{10, 20, 640, 360}, FPS: FrameRate{15, 1}, Audio: "studio_test.monitor"}, p.Sources[0])
+		Region: Region{10, 20, 640, 360}, FPS: FrameRate{15, 1}, Audio: "studio_test.monitor",
+		StaleMs: DefaultStaleMs, JitterMs: DefaultJitterMs}, p.Sources[0])
 	require.Equal(t, SourceConfig{Name: "cam", Kind: KindCamera, Pattern: "testsrc2", ToneHz: 1000, Cursor: true, Device: "/dev/video2",
-		Size: Resolution{1280, 720}, PixelFormat: "mjpeg"}, p.Sources[1])
+		Size: Resolution{1280, 720}, PixelFormat: "mjpeg", StaleMs: DefaultStaleMs, JitterMs: DefaultJitterMs}, p.Sources[1])
 
 	p, err = Load("")
 	require.NoError(t, err)
