@@ -1,5 +1,7 @@
 package watermark
 
+import "studio/internal/av"
+
 // bitmap is one layer made ready for blending: premultiplied YUVA in
 // integers, placed at a fixed spot of the frame, with its chroma already
 // reduced to the frame's 2×2 grid. Everything costly (colour conversion,
@@ -161,19 +163,8 @@ func (b *bitmap) blend(yp []byte, ys int, up, vp []byte, cs int, fw, fh int) {
 	}
 }
 
-// rgbToYUV converts straight 8-bit sRGB to BT.601 limited-range YUV, the
-// matrix FFmpeg assumes for untagged yuv420p (and libx264 is handed),
-// with the usual integer coefficients (">>" floors):
-//
-//	Y =  16 + (( 66R + 129G +  25B + 128) >> 8)
-//	U = 128 + ((−38R −  74G + 112B + 128) >> 8)
-//	V = 128 + ((112R −  94G −  18B + 128) >> 8)
-func rgbToYUV(r, g, b int) (y, u, v int) {
-	y = 16 + (66*r+129*g+25*b+128)>>8
-	u = 128 + (-38*r-74*g+112*b+128)>>8
-	v = 128 + (112*r-94*g-18*b+128)>>8
-	return
-}
+// rgbToYUV is av.RGBToYUV: BT.601 limited range, integer coefficients.
+func rgbToYUV(r, g, b int) (y, u, v int) { return av.RGBToYUV(r, g, b) }
 
 // fold applies an opacity o (0..255) to an alpha or a premultiplied value:
 // (v·o + 127) / 255.

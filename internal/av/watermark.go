@@ -89,3 +89,17 @@ func FrameMetadata(f *astiav.Frame, key string) string {
 	}
 	return C.GoString(e.value)
 }
+
+// RGBToYUV converts straight 8-bit sRGB to BT.601 limited-range YUV, the
+// matrix FFmpeg assumes for untagged yuv420p (and libx264 is handed),
+// with the usual integer coefficients (">>" floors):
+//
+//	Y =  16 + (( 66R + 129G +  25B + 128) >> 8)
+//	U = 128 + ((−38R −  74G + 112B + 128) >> 8)
+//	V = 128 + ((112R −  94G −  18B + 128) >> 8)
+func RGBToYUV(r, g, b int) (y, u, v int) {
+	y = 16 + (66*r+129*g+25*b+128)>>8
+	u = 128 + (-38*r-74*g+112*b+128)>>8
+	v = 128 + (112*r-94*g-18*b+128)>>8
+	return
+}
