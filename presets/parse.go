@@ -136,8 +136,9 @@ func (d *decoder) unmarshal(data []byte, doc *yaml.Node) (e *Error) {
 	return &Error{File: d.file, Line: 1, Reason: strings.TrimPrefix(msg, "yaml: ")}
 }
 
-// expand replaces ${NAME} in *s with the environment variable NAME. The
-// error never contains the expanded text.
+// expand replaces ${NAME} in *s with the environment variable NAME, and
+// ${NAME:-default} with the default when NAME is unset or empty (as a
+// shell does). The error never contains the expanded text.
 func (p *Preset) expand(key string, s *string) *Error {
 	in := *s
 	if !strings.Contains(in, "${") {
@@ -155,11 +156,14 @@ func (p *Preset) expand(key string, s *string) *Error {
 		if end < 0 {
 			return p.errAt(key, `unterminated "${" (write ${NAME})`)
 		}
-		name := in[i+2 : i+end]
+		name, def, hasDef := strings.Cut(in[i+2:i+end], ":-")
 		if !validEnvName(name) {
 			return p.errAt(key, "bad environment variable name %s in ${...}", quote(name))
 		}
 		val, ok := os.LookupEnv(name)
+		if hasDef && val == "" {
+			val, ok = def, true
+		}
 		if !ok {
 			return p.errAt(key, "environment variable %s is not set", name)
 		}

@@ -240,7 +240,7 @@ func TestMaskURL(t *testing.T) {
 
 func TestBuiltins(t *testing.T) {
 	list := List()
-	require.Len(t, list, 6)
+	require.Len(t, list, 7)
 	var names []string
 	for _, info := range list {
 		names = append(names, info.Name)
@@ -256,7 +256,7 @@ func TestBuiltins(t *testing.T) {
 		require.Empty(t, p.Outputs)
 		require.Empty(t, p.Record.Path)
 	}
-	require.Equal(t, []string{"demo", "relay", "screen-1080p30", "screen-720p30", "twitch-720p30", "youtube-1080p30"}, names)
+	require.Equal(t, []string{"cohost-4up", "demo", "relay", "screen-1080p30", "screen-720p30", "twitch-720p30", "youtube-1080p30"}, names)
 
 	for _, name := range []string{"screen-720p30", "screen-1080p30"} {
 		p, err := Load(name)
@@ -313,7 +313,7 @@ func TestBuiltins(t *testing.T) {
 
 func TestLoadFiles(t *testing.T) {
 	_, err := Load("nope")
-	require.EqualError(t, err, `unknown preset "nope": not a built-in (demo, relay, screen-1080p30, screen-720p30, twitch-720p30, youtube-1080p30) and no such file`)
+	require.EqualError(t, err, `unknown preset "nope": not a built-in (cohost-4up, demo, relay, screen-1080p30, screen-720p30, twitch-720p30, youtube-1080p30) and no such file`)
 	require.ErrorIs(t, err, ErrUnknownPreset)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 
