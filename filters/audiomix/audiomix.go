@@ -18,17 +18,18 @@
 //
 // Sums are taken in float64 and rounded to float32 once, per bus. The
 // full sum S is computed once per sample; each mix-minus bus i is then
-// S − contribution(i). A float32 sample times a float32 gain is exact in
-// float64, and the sums of a few such values round at 2⁻⁵³ of the
-// loudest, so S − contribution(i) equals the direct sum of the others to
-// within far less than a float32 step: the excluded source cancels to
-// nothing (its own rounding is ~−300 dBFS at full scale), not to a
-// residue. Where the subtraction could not be trusted (a sum that is not
-// finite, because a source sent Inf or NaN, or beyond ±2²⁰, where its
-// float64 steps reach −120 dBFS of full scale), that stretch of every
-// mix-minus bus is summed directly instead, so a broken guest cannot
-// silence or spoil their own return. Two sources at unity gain come out as
-// exactly their float32 sum.
+// S − contribution(i). Each contribution rounds at 2⁻⁵³ at most (not at
+// all at the centre: a float32 times a float32 is exact in float64), and
+// so do the sums, relative to the loudest term; S − contribution(i) thus
+// equals the direct sum of the others to far less than a float32 step:
+// the excluded source cancels to nothing (its trace is the float64
+// rounding, ~−300 dBFS at full scale), not to a residue. Where the
+// subtraction could not be trusted (a sum that is not finite, because a
+// source sent Inf or NaN, or beyond ±2²⁰ = +120 dBFS, no real signal,
+// past which that rounding grows from −193 dBFS towards the audible),
+// that stretch of every mix-minus bus is summed directly instead, so a
+// broken guest cannot silence or spoil their own return. Two sources at
+// unity gain, under the threshold, come out as exactly their float32 sum.
 //
 // # Limiter
 //
@@ -79,8 +80,9 @@ const (
 // size runs without allocating (and the scratch stays in L1).
 const chunk = 256
 
-// maxExact bounds |S| for the mix-minus subtraction: beyond it float64
-// rounding of S could reach −120 dBFS, and the buses are summed directly.
+// maxExact bounds |S| for the mix-minus subtraction (+120 dBFS): there
+// S's float64 rounding is 2⁻³² (−193 dBFS) and grows with it; beyond, the
+// mix-minus buses are summed directly.
 const maxExact = 1 << 20
 
 var maxExactBits = math.Float64bits(maxExact)
