@@ -41,6 +41,13 @@ import (
 	"github.com/asticode/go-astiav"
 )
 
+// ScaleAccurateRnd is swscale's SWS_ACCURATE_RND flag, which astiav
+// v0.16.0 does not name: exact rounding in the vertical filter. Without
+// it, bilinear downscaling by large factors (640×360 → 33×17) turns part
+// of a flat 150 into 151; with it a flat colour stays exact, at no cost
+// measurable here.
+const ScaleAccurateRnd = astiav.SoftwareScaleContextFlag(C.SWS_ACCURATE_RND)
+
 // swsContext reads the SwsContext pointer out of astiav's wrapper (its
 // first field, like the others in call.go; TestScaleContextLayout checks it).
 func swsContext(ssc *astiav.SoftwareScaleContext) *C.struct_SwsContext {

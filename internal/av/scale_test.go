@@ -88,6 +88,32 @@ func TestScaleRegion(t *testing.T) {
 		}
 	}
 
+	// A large downscale keeps a flat colour exact with ScaleAccurateRnd.
+	big, tiny := yuvFrame(t, 640, 360), yuvFrame(t, 33, 17)
+	for i := 0; i < 3; i++ {
+		p, _ := Plane(big, i)
+		for j := range p {
+			p[j] = 150
+		}
+	}
+	accurate, err := astiav.CreateSoftwareScaleContext(640, 360, astiav.PixelFormatYuv420P, 33, 17, astiav.PixelFormatYuv420P,
+		astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBilinear, ScaleAccurateRnd))
+	require.NoError(t, err)
+	defer accurate.Free()
+	require.NoError(t, ScaleRegion(accurate, big, 0, 0, tiny))
+	for i := 0; i < 3; i++ {
+		p, s := Plane(tiny, i)
+		w := 33
+		if i > 0 {
+			w = 17
+		}
+		for y := 0; y < len(p)/s; y++ {
+			for x := 0; x < w; x++ {
+				require.Equal(t, byte(150), p[y*s+x], "plane %d (%d, %d)", i, x, y)
+			}
+		}
+	}
+
 	require.Error(t, ScaleRegion(down, src, 7, 4, small), "past the right edge")
 	require.Error(t, ScaleRegion(down, src, 0, 5, small), "past the bottom")
 	require.Error(t, ScaleRegion(down, src, -1, 0, small))
