@@ -2,6 +2,7 @@ package composite
 
 import (
 	"fmt"
+	"image/color"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -420,11 +421,13 @@ func TestNewErrors(t *testing.T) {
 }
 
 // TestComposeAllocatesNothing: after the first frame, a busy scene
-// (scaled tiles, a blended contained layer, a clipped one, a copied crop)
-// makes no Go allocation per frame.
+// (scaled tiles, a blended contained layer, a clipped one, a copied crop,
+// a cleared one) makes no Go allocation per frame, on a colour or an
+// image background.
 func TestComposeAllocatesNothing(t *testing.T) {
 	rects, err := Layout("host+3", 1280, 720, 4)
 	require.NoError(t, err)
+	rects[0] = Rect{0, 0, 1280, 700} // so that the background shows
 	layers := append(LayersFor(rects),
 		Layer{Rect: Rect{101, 51, 333, 201}, Fit: FitContain, Opacity: 0.6},
 		Layer{Rect: Rect{-40, 600, 300, 200}, Opacity: 1},
@@ -434,14 +437,17 @@ func TestComposeAllocatesNothing(t *testing.T) {
 		pics[i] = pattern(t, 1280, 720, i)
 	}
 	pics[3] = nil
-	c := compositor(t, Options{Width: 1280, Height: 720})
-	out := frame(t, 1280, 720)
-	require.NoError(t, c.Compose(out, layers, pics))
-	require.Zero(t, testing.AllocsPerRun(20, func() {
-		if err := c.Compose(out, layers, pics); err != nil {
-			t.Fatal(err)
-		}
-	}))
+	image := writePNG(t, 32, 18, func(x, y int) color.NRGBA { return color.NRGBA{uint8(8 * x), uint8(14 * y), 99, 255} })
+	for _, o := range []Options{{Width: 1280, Height: 720}, {Width: 1280, Height: 720, BackgroundImage: image}} {
+		c := compositor(t, o)
+		out := frame(t, 1280, 720)
+		require.NoError(t, c.Compose(out, layers, pics))
+		require.Zero(t, testing.AllocsPerRun(20, func() {
+			if err := c.Compose(out, layers, pics); err != nil {
+				t.Fatal(err)
+			}
+		}), "%+v", o)
+	}
 }
 
 // TestFitGeometry pins what plan cuts from a picture (region x, y, w, h)
