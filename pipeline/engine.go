@@ -19,6 +19,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"studio/filters/chain"
+	"studio/filters/composite"
 	"studio/internal/procstat"
 	"studio/pipeline/encode"
 	"studio/pipeline/media"
@@ -170,6 +171,9 @@ func Open(cfg Config) (_ *Engine, err error) {
 		return nil, fmt.Errorf("filters: %w", err)
 	}
 	e.src.meterMaster = !e.program.HasAudio()
+	if err = e.openReturns(); err != nil {
+		return nil, err
+	}
 	e.vcfg = encode.VideoConfig{
 		Width: f.Width, Height: f.Height, FrameRate: f.FrameRate,
 		BitrateBps: int64(p.Video.Bitrate), KeyintS: p.Video.KeyintS,
@@ -249,6 +253,33 @@ func (e *Engine) newRecorder(path string) *output.Output {
 	return output.New(stats.RecordingName, path, rec, output.DropPolicy{Limit: 30 * time.Second}, once, e.cfg.Logf)
 }
 
+// openReturns makes a mix-minus feed for every guest with a return URL:
+// the program's sound without that guest, pushed to where the guest
+// listens. They start with Run (a co-host talks before going live too).
+func (e *Engine) openReturns() error {
+	if e.cfg.Input != "" {
+		return nil
+	}
+	f := e.src.Format()
+	for i, sc := range e.cfg.Preset.ProgramSources() {
+		if sc.Kind != presets.KindGuest || sc.Return == "" {
+			continue
+		}
+		feed, err := output.NewAudioFeed(output.AudioFeedConfig{
+			Name: sc.Name + " return", URL: sc.Return, SampleRate: f.SampleRate, Channels: f.Channels,
+			CAFile: e.cfg.Preset.Network.CAFile, Logf: e.cfg.Logf,
+		})
+		if err != nil {
+			return fmt.Errorf("source %q: return feed: %w", sc.Name, err)
+		}
+		if err := e.src.addReturn(i, feed); err != nil {
+			feed.Close()
+			return err
+		}
+	}
+	return nil
+}
+
 // openSources opens every source of the program (or the one input given on
 // the command line) and the scenes over them. Every source delivers the
 // format of the first.
@@ -295,19 +326,94 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 			return nil, fmt.Errorf("source %q: filters: %w", sc.Name, err)
 		}
 	}
-	var scenes []sceneRef
-	for _, sc := range sceneCfgs {
-		for i, ps := range sources {
-			if ps.name == sc.Source {
-				scenes = append(scenes, sceneRef{name: sc.Name, src: i})
-			}
+	w, err := newSceneSwitcher(*first, sources, nil)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	for i, ps := range sources {
+		sc := srcCfgs[i]
+		if err := w.feeds[i].ps.setGain(sc.GainDB); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("source %q: %w", ps.name, err)
+		}
+		_ = ps.setPan(sc.Pan)
+		ps.muted.Store(sc.Muted)
+	}
+	for i, sc := range sceneCfgs {
+		ref, err := sceneOf(p, i, sc, sources, *first)
+		if err == nil {
+			err = w.addScene(ref)
+		}
+		if err != nil {
+			w.Close()
+			return nil, err
 		}
 	}
-	if len(scenes) == 0 {
-		closeAll()
+	if len(w.scenes) == 0 {
+		w.Close()
 		return nil, errors.New("no scene to put on air")
 	}
-	return newSceneSwitcher(sources, scenes), nil
+	w.putOnAir()
+	return w, nil
+}
+
+// sceneOf resolves a preset scene into layers in program pixels.
+func sceneOf(p *presets.Preset, i int, sc presets.SceneConfig, sources []*programSource, f source.Format) (sceneRef, error) {
+	index := func(name string) int {
+		for j, ps := range sources {
+			if ps.name == name {
+				return j
+			}
+		}
+		return -1
+	}
+	ref := sceneRef{name: sc.Name, background: blackYUV, image: sc.BackgroundImage}
+	if t := p.TransitionTo(i); t.Kind == presets.TransitionFade {
+		ref.fade = time.Duration(t.DurationMs) * time.Millisecond
+	}
+	if sc.Background != "" {
+		yuv, err := composite.ParseColor(sc.Background)
+		if err != nil {
+			return ref, fmt.Errorf("scene %q: %w", sc.Name, err)
+		}
+		ref.background = yuv
+	}
+	switch {
+	case sc.Source != "":
+		full := fullScene(sc.Name, index(sc.Source))
+		full.background, full.image, full.fade = ref.background, ref.image, ref.fade
+		return full, nil
+	case sc.Layout != "":
+		rects, err := composite.Layout(sc.Layout, f.Width, f.Height, len(sc.Sources))
+		if err != nil {
+			return ref, fmt.Errorf("scene %q: %w", sc.Name, err)
+		}
+		for j, r := range rects {
+			ref.layers = append(ref.layers, composite.Layer{Rect: r, Opacity: 1, Fit: composite.FitCover})
+			ref.srcs = append(ref.srcs, index(sc.Sources[j]))
+		}
+		return ref, nil
+	}
+	layers := slices.Clone(sc.Layers)
+	slices.SortStableFunc(layers, func(a, b presets.LayerConfig) int { return a.Z - b.Z })
+	for _, l := range layers {
+		fit := composite.FitCover
+		switch l.Fit {
+		case "contain":
+			fit = composite.FitContain
+		case "stretch":
+			fit = composite.FitStretch
+		}
+		ref.layers = append(ref.layers, composite.Layer{
+			Rect: composite.Rect{X: l.X.Pixels(f.Width), Y: l.Y.Pixels(f.Height),
+				W: l.Width.Pixels(f.Width), H: l.Height.Pixels(f.Height)},
+			Crop:    composite.Crop{Left: l.Crop.Left, Top: l.Crop.Top, Right: l.Crop.Right, Bottom: l.Crop.Bottom},
+			Opacity: l.Opacity, Fit: fit,
+		})
+		ref.srcs = append(ref.srcs, index(l.Source))
+	}
+	return ref, nil
 }
 
 // openSource opens one source in the preset's format, or in format want
@@ -326,6 +432,24 @@ func openSource(cfg Config, sc presets.SourceConfig, want *source.Format, clock 
 			MaxWidth: p.Video.MaxSize.Width, MaxHeight: p.Video.MaxSize.Height,
 			Clock: clock, Logf: cfg.Logf,
 		})
+	}
+	if sc.Kind == presets.KindGuest {
+		if w == 0 {
+			w, h = 1280, 720
+		}
+		if rate.Num() == 0 {
+			rate = astiav.NewRational(30, 1)
+		}
+		g, err := source.OpenGuest(source.GuestConfig{
+			Name: sc.Name, URL: sc.Input, Clock: clock, Logf: cfg.Logf,
+			Format:     source.Format{Width: w, Height: h, FrameRate: rate, SampleRate: sampleRate, Channels: channels},
+			Jitter:     time.Duration(sc.JitterMs) * time.Millisecond,
+			StaleAfter: time.Duration(sc.StaleMs) * time.Millisecond,
+		})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return g, nil
 	}
 	if sc.Kind == presets.KindTestsrc {
 		if w == 0 {
@@ -380,6 +504,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.publishOutputs()
 	e.ctlMu.Unlock()
+	for _, r := range e.src.returns {
+		r.feed.Start(e.outCtx)
+	}
 	e.il.emit = e.fanOut
 
 	statsDone := make(chan struct{})
@@ -409,6 +536,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	all := append([]*output.Output(nil), *e.outputs.Load()...)
 	e.ctlMu.Unlock()
 	stopOutputs(all, stopTimeout, e.cfg.Logf)
+	for _, r := range e.src.returns {
+		if !r.feed.Stop(stopTimeout) {
+			e.cfg.Logf("%s: did not finish sending within %s; closing it", r.feed.Snapshot().Name, stopTimeout)
+		}
+	}
 	close(statsStop)
 	<-statsDone
 	if runErr == nil && !e.cfg.Interactive && len(e.fixed) > 0 && e.countFailed() == len(e.fixed) {
@@ -659,6 +791,7 @@ type snapshotState struct {
 	nanos     int64
 	videoByte int64
 	outBytes  map[*output.Output]int64 // the outputs of the last line only
+	feedBytes map[*returnFeed]int64    // the mix-minus feeds, likewise
 	srcFrames []int64                  // per source, frames at the last line
 	audio     []stats.AudioSource
 	master    stats.AudioSource
@@ -673,13 +806,14 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 	if prev.at.IsZero() {
 		prev.at = e.start
 		prev.outBytes = map[*output.Output]int64{}
+		prev.feedBytes = map[*returnFeed]int64{}
 		prev.master = stats.AudioSource{Name: MasterName, PeakDBFS: -120, RMSDBFS: -120}
 	}
 	// Rates are over the last interval; the final line covers the whole run,
 	// since its interval is a fraction of a second that holds the flush.
 	base := *prev
 	if final {
-		base = snapshotState{at: e.start, outBytes: map[*output.Output]int64{}}
+		base = snapshotState{at: e.start, outBytes: map[*output.Output]int64{}, feedBytes: map[*returnFeed]int64{}}
 	}
 	dt := now.Sub(base.at).Seconds()
 	rate := func(now, before int64) float64 {
@@ -742,6 +876,12 @@ func (e *Engine) publish(prev *snapshotState, final bool) {
 		os := o.Snapshot()
 		os.BitrateKbps = round1(rate(os.BytesSent*8, base.outBytes[o]*8) / 1000)
 		sent[o] = os.BytesSent
+		s.Outputs = append(s.Outputs, os)
+	}
+	for _, r := range e.src.returns {
+		os := r.feed.Snapshot()
+		os.BitrateKbps = round1(rate(os.BytesSent*8, base.feedBytes[r]*8) / 1000)
+		prev.feedBytes[r] = os.BytesSent
 		s.Outputs = append(s.Outputs, os)
 	}
 	prev.outBytes = sent

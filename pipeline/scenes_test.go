@@ -14,15 +14,18 @@ import (
 	"studio/pipeline/stats"
 )
 
+// testFormat is a small program format for switcher tests.
+var testFormat = source.Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1), SampleRate: 48000, Channels: 2}
+
 func twoSceneSwitcher(t *testing.T) *sceneSwitcher {
 	t.Helper()
-	f := source.Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1)}
-	a, err := source.NewTestPatternLook(f, source.PatternLook{Pattern: "testsrc2", ToneHz: 1000})
+	a, err := source.NewTestPatternLook(testFormat, source.PatternLook{Pattern: "testsrc2", ToneHz: 1000})
 	require.NoError(t, err)
-	b, err := source.NewTestPatternLook(f, source.PatternLook{Pattern: "smptehdbars", ToneHz: 440})
+	b, err := source.NewTestPatternLook(testFormat, source.PatternLook{Pattern: "smptehdbars", ToneHz: 440})
 	require.NoError(t, err)
-	w := newSceneSwitcher([]*programSource{newProgramSource("a", "testsrc", a), newProgramSource("b", "testsrc", b)},
-		[]sceneRef{{name: "A", src: 0}, {name: "B", src: 1}, {name: "A again", src: 0}})
+	w, err := newSceneSwitcher(testFormat, []*programSource{newProgramSource("a", "testsrc", a), newProgramSource("b", "testsrc", b)},
+		[]sceneRef{fullScene("A", 0), fullScene("B", 1), fullScene("A again", 0)})
+	require.NoError(t, err)
 	t.Cleanup(w.Close)
 	return w
 }
@@ -131,14 +134,15 @@ func TestEndedSourceIsHeldInTheConsole(t *testing.T) {
 	clip := testpeer.MakeMedia(t, "clip.mp4",
 		"-f", "lavfi", "-i", "color=c=red:size=320x180:rate=30", "-f", "lavfi", "-i", "sine=f=440:r=48000",
 		"-t", "0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
-	f := source.Format{Width: 320, Height: 180, FrameRate: astiav.NewRational(30, 1)}
+	f := testFormat
 	file, err := source.OpenFile(source.FileConfig{Input: clip, Width: 320, Height: 180, FrameRate: f.FrameRate,
 		SampleRate: 48000, Channels: 2})
 	require.NoError(t, err)
 	pattern, err := source.NewTestPatternLook(f, source.DefaultLook)
 	require.NoError(t, err)
-	w := newSceneSwitcher([]*programSource{newProgramSource("clip", "file", file), newProgramSource("pattern", "testsrc", pattern)},
-		[]sceneRef{{name: "Clip", src: 0}, {name: "Pattern", src: 1}})
+	w, err := newSceneSwitcher(f, []*programSource{newProgramSource("clip", "file", file), newProgramSource("pattern", "testsrc", pattern)},
+		[]sceneRef{fullScene("Clip", 0), fullScene("Pattern", 1)})
+	require.NoError(t, err)
 	t.Cleanup(w.Close)
 	require.NoError(t, w.holdWhenDown())
 
@@ -165,31 +169,4 @@ func TestEndedSourceIsHeldInTheConsole(t *testing.T) {
 	require.Greater(t, readN(t, w, 15, &nextV, &nextA), 0.01, "the pattern's tone")
 	require.Equal(t, stats.SourceLive, w.sources[1].state.Load())
 	require.Equal(t, stats.SourceEnded, w.sources[0].state.Load())
-}
-
-// BenchmarkMixAudioFrame is the per-audio-frame work of the faders: the
-// source's gain, both meters of the source and of the master (each frame
-// measured once per fader), on a 1024-sample stereo frame.
-func BenchmarkMixAudioFrame(b *testing.B) {
-	tp, err := source.NewTestPatternLook(source.Format{Width: 64, Height: 36, FrameRate: astiav.NewRational(30, 1)}, source.DefaultLook)
-	require.NoError(b, err)
-	ps := newProgramSource("a", "testsrc", tp)
-	w := newSceneSwitcher([]*programSource{ps}, []sceneRef{{name: "A", src: 0}})
-	defer w.Close()
-	var f *astiav.Frame
-	for f == nil {
-		fr, err := tp.Read()
-		require.NoError(b, err)
-		if fr.Kind == media.Audio {
-			f = fr.AV
-		}
-	}
-	require.NoError(b, w.setGain("a", -0.0001)) // a gain stage that scales
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := w.mix(ps, f); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

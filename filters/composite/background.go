@@ -10,9 +10,8 @@ import (
 
 // ParseColor reads a background colour as FFmpeg's filters write colours
 // (av.ParseColor: "black", "#1e1e2e", "0x1e1e2e", …) and returns its Y, U,
-// V (BT.601, limited range, as the watermark converts colours:
-// Y = 16 + (66R + 129G + 25B + 128) >> 8, U = 128 + (−38R − 74G + 112B +
-// 128) >> 8, V = 128 + (112R − 94G − 18B + 128) >> 8). A background
+// V (av.RGBToYUV: BT.601, limited range, as the watermark converts
+// colours). A background
 // cannot be see-through, so an alpha below 1 is an error.
 func ParseColor(s string) ([3]uint8, error) {
 	rgba, err := av.ParseColor(s)
@@ -22,12 +21,8 @@ func ParseColor(s string) ([3]uint8, error) {
 	if rgba[3] != 255 {
 		return [3]uint8{}, fmt.Errorf("composite: background color %q: must be opaque (nothing is behind it)", s)
 	}
-	r, g, b := int(rgba[0]), int(rgba[1]), int(rgba[2])
-	return [3]uint8{
-		uint8(16 + (66*r+129*g+25*b+128)>>8),
-		uint8(128 + (-38*r-74*g+112*b+128)>>8),
-		uint8(128 + (112*r-94*g-18*b+128)>>8),
-	}, nil
+	y, u, v := av.RGBToYUV(int(rgba[0]), int(rgba[1]), int(rgba[2]))
+	return [3]uint8{uint8(y), uint8(u), uint8(v)}, nil
 }
 
 // loadBackground decodes the picture at path and makes of it the canvas
