@@ -72,7 +72,7 @@ func TestLayoutsInTheRecording(t *testing.T) {
 				require.InDelta(t, w[1], int(g), 24, "%s (%d,%d) green", what, x, y)
 				require.InDelta(t, w[2], int(b), 24, "%s (%d,%d) blue", what, x, y)
 			}
-			for _, tl := range c.tiles {
+			for k, tl := range c.tiles {
 				x, y, w, h, col := tl[0], tl[1], tl[2], tl[3], tl[4]
 				near(x+w/2, y+h/2, col, "centre")
 				// One pixel inside each edge is the tile's (±1 px at edges).
@@ -81,10 +81,12 @@ func TestLayoutsInTheRecording(t *testing.T) {
 				near(x+w/2, y+1, col, "top edge")
 				near(x+w/2, y+h-2, col, "bottom edge")
 				if c.layout == "host+3" || c.layout == "pip" {
-					// Two pixels outside: the host.
-					near(x-2, y+h/2, 0, "left of the tile")
-					if y+h+2 < 360 {
-						near(x+w/2, y+h+2, 0, "below the tile")
+					// Outside: the host (4 px away: the decoder's chroma
+					// upsampling spreads a colour over ±2 px; near the top
+					// of the tile: the test card's clock box is lower down).
+					near(x-4, y+4, 0, "left of the tile")
+					if k == 0 {
+						near(x+w/2, y+h+4, 0, "below the bottom tile")
 					}
 				}
 			}
@@ -205,8 +207,10 @@ func TestPresetLayoutsMatchTheCompositor(t *testing.T) {
 		rects, err := composite.Layout(l.Name, 1280, 720, l.Max)
 		require.NoError(t, err, l.Name)
 		require.Len(t, rects, l.Max, l.Name)
-		_, err = composite.Layout(l.Name, 1280, 720, l.Max+1)
-		require.Error(t, err, "%s holds at most %d", l.Name, l.Max)
+		if l.Name != "full" { // full shows the first of any number
+			_, err = composite.Layout(l.Name, 1280, 720, l.Max+1)
+			require.Error(t, err, "%s holds at most %d", l.Name, l.Max)
+		}
 	}
 	require.Equal(t, composite.Layouts, names)
 }
