@@ -52,9 +52,13 @@ type RTMP struct {
 	vmsg message.Video
 	amsg message.Audio
 	sent atomic.Int64
-	base int64  // bytes counted by closed connections
-	path string // URL path: /app/key
-	host string
+	// countMu guards counted and base, which BytesWritten reads from the
+	// stats goroutine while the writer goroutine connects and closes.
+	countMu sync.Mutex
+	counted *gortmplib.Client // the open connection, whose bytes count
+	base    int64             // bytes counted by closed connections
+	path    string            // URL path: /app/key
+	host    string
 }
 
 // Open implements Sink: connect, publish, then metadata and sequence headers.
@@ -104,6 +108,9 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 		return r.connectError(err)
 	}
 	r.client = c
+	r.countMu.Lock()
+	r.counted = c
+	r.countMu.Unlock()
 	r.sock, _ = watchSocket(c.NetConn())
 	r.readerDone = make(chan struct{})
 	r.readErr = atomic.Value{}
@@ -312,7 +319,10 @@ func (r *RTMP) Close() error {
 		r.sock.close()
 		r.sock = nil
 	}
+	r.countMu.Lock()
 	r.base += int64(c.BytesSent())
+	r.counted = nil
+	r.countMu.Unlock()
 	c.Close()
 	<-r.readerDone
 	return nil
@@ -320,11 +330,12 @@ func (r *RTMP) Close() error {
 
 // BytesWritten implements Sink.
 func (r *RTMP) BytesWritten() int64 {
-	c := r.client
-	if c == nil {
+	r.countMu.Lock()
+	defer r.countMu.Unlock()
+	if r.counted == nil {
 		return r.base
 	}
-	return r.base + int64(c.BytesSent())
+	return r.base + int64(r.counted.BytesSent())
 }
 
 func lastSegment(p string) string {
