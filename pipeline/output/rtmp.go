@@ -61,7 +61,9 @@ type RTMP struct {
 	host    string
 }
 
-// Open implements Sink: connect, publish, then metadata and sequence headers.
+// Open implements Sink: connect, publish, then metadata and sequence
+// headers. A header without video (see audioOnly) makes an audio-only
+// stream: onMetaData without video fields, no AVC sequence header.
 func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" {
@@ -118,9 +120,11 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 
 	msgs := []message.Message{
 		&message.DataAMF0{ChunkStreamID: 4, MessageStreamID: 0x1000000, Payload: append(amf0.Data{"@setDataFrame"}, meta...)},
-		ptr(videoMessage(hb.avcSeq, 0)),
-		ptr(audioMessage(hb.aacSeq, 0)),
 	}
+	if hb.avcSeq != nil { // nil: an audio-only stream
+		msgs = append(msgs, ptr(videoMessage(hb.avcSeq, 0)))
+	}
+	msgs = append(msgs, ptr(audioMessage(hb.aacSeq, 0)))
 	for _, m := range msgs {
 		if err := r.write(m); err != nil {
 			r.Close()
