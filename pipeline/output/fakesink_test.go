@@ -41,3 +41,14 @@ func (s *memSink) written() []time.Duration {
 	defer s.mu.Unlock()
 	return append([]time.Duration(nil), s.times...)
 }
+
+// discardSink takes packets without keeping them or allocating.
+type discardSink struct{ n atomic.Int64 }
+
+func (s *discardSink) Open(context.Context, media.StreamHeader) error { return nil }
+func (s *discardSink) Write(p *media.Packet) error {
+	s.n.Add(int64(len(p.Data)))
+	return nil
+}
+func (s *discardSink) Close() error        { return nil }
+func (s *discardSink) BytesWritten() int64 { return s.n.Load() }

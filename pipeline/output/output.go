@@ -1,7 +1,8 @@
 // Package output owns where encoded packets go: one Output per destination
 // (RTMP publisher or local FLV recording), each with its own bounded queue
 // and writer goroutine, so a slow or dead destination never blocks the
-// encoder or the other outputs.
+// encoder or the other outputs. An AudioFeed is an audio-only destination
+// with an AAC encoder of its own: a guest's mix-minus return feed.
 package output
 
 import (
