@@ -1,7 +1,8 @@
 // Package output owns where encoded packets go: one Output per destination
 // (RTMP publisher or local FLV recording), each with its own bounded queue
 // and writer goroutine, so a slow or dead destination never blocks the
-// encoder or the other outputs.
+// encoder or the other outputs. An AudioFeed is an audio-only destination
+// with an AAC encoder of its own: a guest's mix-minus return feed.
 package output
 
 import (
@@ -88,6 +89,11 @@ type Output struct {
 	// its stream is moved so that keyframe is at rebaseTo.
 	joining  bool
 	rebaseTo time.Duration
+	// audioOnly: the stream has no video (an audio-only header; writer
+	// goroutine, set by Start). There are no keyframes to wait for: it
+	// joins at its first packet, resumes at once after a reconnect, and
+	// counts audio frames as frames sent.
+	audioOnly bool
 	// kick cuts a reconnect wait short; stopping ends it (Stop was called).
 	kick     chan struct{}
 	stopping chan struct{}
@@ -115,7 +121,8 @@ func New(name, maskedURL string, sink Sink, drops DropPolicy, policy Policy, log
 // (shifting by the decode time instead moved B-frame streams off it by the
 // reorder delay, and ms-rounded FLV times then collide). For going live or recording from the
 // console, where the program has been running for a while. Call before
-// Start; ask the encoder for a keyframe so the wait is short.
+// Start; ask the encoder for a keyframe so the wait is short. An
+// audio-only output starts with its first packet instead.
 func (o *Output) JoinAt(d time.Duration) { o.joining, o.rebaseTo = true, d }
 
 // OnResync sets how the output asks for a keyframe when it resumes after a
@@ -160,8 +167,12 @@ func (o *Output) Done() <-chan struct{} { return o.done }
 func (o *Output) Err() error { return o.err }
 
 // Start runs the writer goroutine until ctx is cancelled (abort) or Stop
-// drains the queue.
+// drains the queue. A header without video (no H.264 configuration and no
+// size) makes an audio-only output; its queue sheds old audio when
+// congested (see Queue).
 func (o *Output) Start(ctx context.Context, h media.StreamHeader) {
+	o.audioOnly = audioOnly(h)
+	o.queue.SetAudioOnly(o.audioOnly)
 	go func() {
 		o.err = o.run(ctx, h)
 		o.queue.Discard()
@@ -206,7 +217,7 @@ func (o *Output) run(ctx context.Context, h media.StreamHeader) error {
 				// Resume at a fresh keyframe with sound from the same
 				// moment; timestamps go on from the program clock.
 				o.queue.Resync()
-				if o.wantKeyframe != nil {
+				if o.wantKeyframe != nil && !o.audioOnly {
 					o.wantKeyframe()
 				}
 			} else {
@@ -297,7 +308,7 @@ func (o *Output) pump(ctx context.Context) error {
 			return nil
 		}
 		if o.joining {
-			if p.Kind != media.Video || !p.Key {
+			if !o.audioOnly && (p.Kind != media.Video || !p.Key) {
 				p.Release()
 				continue
 			}
@@ -307,7 +318,7 @@ func (o *Output) pump(ctx context.Context) error {
 			}
 		}
 		err := o.sink.Write(p)
-		if err == nil && p.Kind == media.Video {
+		if err == nil && (p.Kind == media.Video || o.audioOnly) {
 			o.framesSent.Add(1)
 		}
 		p.Release()
@@ -326,7 +337,8 @@ func (o *Output) setError(err error) {
 }
 
 // Snapshot returns the output's counters; bitrate is filled in by the
-// caller, which knows the interval.
+// caller, which knows the interval. Frames sent and dropped are video
+// frames, or AAC frames for an audio-only output.
 func (o *Output) Snapshot() stats.Output {
 	o.mu.Lock()
 	lastErr := o.lastErr
@@ -334,8 +346,12 @@ func (o *Output) Snapshot() stats.Output {
 	span := o.queue.Span()
 	congestion := 0.0
 	pol := o.queue.Policy()
-	if l := cmp.Or(pol.BFrames, pol.PFrames, pol.Limit); l > 0 {
-		congestion = min(float64(span)/float64(l), 1) // 1: the first drops begin
+	first := cmp.Or(pol.BFrames, pol.PFrames, pol.Limit)
+	if o.queue.AudioOnly() {
+		first = pol.Limit // the only threshold audio is shed at
+	}
+	if first > 0 {
+		congestion = min(float64(span)/float64(first), 1) // 1: the first drops begin
 	}
 	return stats.Output{
 		Name:          o.name,

@@ -19,6 +19,14 @@ import (
 // until the next keyframe, so what is sent stays decodable. Audio is never
 // dropped (it is tiny, and gaps in it are what viewers notice first), only
 // bounded by a hard packet cap.
+//
+// An audio-only queue (SetAudioOnly: a mix-minus return feed) has no
+// picture to shed, so it sheds audio instead: a packet that would make the
+// span exceed DropPolicy.Limit (or the queue reach the hard cap) pushes out
+// the oldest queued packets, whole AAC frames, each one decodable on its
+// own. The destination then hears a jump forward rather than falling ever
+// further behind, and Push still never blocks. Keyframe waits do not apply:
+// every audio packet is a keyframe.
 type Queue struct {
 	pol DropPolicy
 
@@ -39,6 +47,8 @@ type Queue struct {
 	// holdAudio: after a reconnect, audio waits for that keyframe too, so
 	// that sound and picture start together.
 	holdAudio bool
+	// audioOnly: the stream has no video (SetAudioOnly).
+	audioOnly bool
 	dropped   int64
 	notEmpty  chan struct{} // 1-slot wake-up for Pop
 }
@@ -82,9 +92,21 @@ func (q *Queue) Push(p *media.Packet) {
 	}
 }
 
+// SetAudioOnly says whether the stream has no video; see Queue. Call
+// before the first Push.
+func (q *Queue) SetAudioOnly(on bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.audioOnly = on
+}
+
 // admit decides whether p enters the queue, shedding queued video first
 // when the span is over a threshold; called with mu held.
 func (q *Queue) admit(p *media.Packet) bool {
+	if q.audioOnly {
+		q.shedOldest(p)
+		return true
+	}
 	if q.n >= hardCap {
 		if p.Kind == media.Video {
 			q.dropped++
@@ -118,6 +140,19 @@ func (q *Queue) admit(p *media.Packet) bool {
 		q.starting, q.holdAudio = false, false
 	}
 	return true
+}
+
+// shedOldest makes room for p in an audio-only queue: it drops packets
+// from the front while the span from the oldest to p would exceed the
+// limit, or the queue is full; called with mu held.
+func (q *Queue) shedOldest(p *media.Packet) {
+	for q.n > 0 && (q.n >= hardCap || q.pol.Limit > 0 && p.DTS-q.items[q.head].DTS > q.pol.Limit) {
+		q.items[q.head].Release()
+		q.items[q.head] = nil
+		q.head = (q.head + 1) % len(q.items)
+		q.n--
+		q.dropped++
+	}
 }
 
 // shed drops queued video below prio and makes incoming video below it
@@ -159,12 +194,16 @@ func (q *Queue) Pause() {
 }
 
 // Resync starts the queue afresh after a reconnect: it is emptied, video
-// waits for the next keyframe, and audio waits for that keyframe too.
+// waits for the next keyframe, and audio waits for that keyframe too. An
+// audio-only queue takes audio again at once.
 func (q *Queue) Resync() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.releaseAllLocked()
 	q.paused = false
+	if q.audioOnly {
+		return
+	}
 	q.minPriority = media.PriorityHighest
 	q.starting, q.holdAudio = true, true
 }
@@ -204,10 +243,14 @@ func (q *Queue) Pop(ctx context.Context) (*media.Packet, bool) {
 }
 
 // RequireKeyframe drops queued video up to the next keyframe: a stream
-// must start on one. Those frames are not counted as dropped.
+// must start on one. Those frames are not counted as dropped. An
+// audio-only queue has nothing to wait for.
 func (q *Queue) RequireKeyframe() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.audioOnly {
+		return
+	}
 	seenKey := false
 	q.dropVideo(func(p *media.Packet) bool {
 		seenKey = seenKey || p.Key
@@ -237,10 +280,18 @@ func (q *Queue) spanLocked() time.Duration {
 	return last - first
 }
 
+// AudioOnly says whether the queue carries a stream without video.
+func (q *Queue) AudioOnly() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.audioOnly
+}
+
 // Policy is the queue's drop policy.
 func (q *Queue) Policy() DropPolicy { return q.pol }
 
-// Dropped counts video frames dropped so far.
+// Dropped counts video frames dropped so far (audio frames, for an
+// audio-only queue).
 func (q *Queue) Dropped() int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()

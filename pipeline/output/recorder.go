@@ -23,7 +23,9 @@ type Recorder struct {
 }
 
 // Open implements Sink: it creates the file and writes the FLV header,
-// onMetaData and both sequence headers.
+// onMetaData and both sequence headers. An audio-only header (no H.264
+// configuration, no size) makes an audio-only file: the FLV header flags
+// audio alone and there is no AVC sequence header.
 func (r *Recorder) Open(_ context.Context, h media.StreamHeader) error {
 	hb, err := makeHeaderBodies(h)
 	if err != nil {
@@ -34,9 +36,11 @@ func (r *Recorder) Open(_ context.Context, h media.StreamHeader) error {
 		return &PermanentError{fmt.Errorf("recording: %w", err)}
 	}
 	r.f = f
-	r.buf = append(r.buf[:0], flv.FileHeader(true, true)...)
+	r.buf = append(r.buf[:0], flv.FileHeader(true, hb.avcSeq != nil)...)
 	r.buf = flv.AppendTag(r.buf, flv.TagScript, 0, hb.metadata)
-	r.buf = flv.AppendTag(r.buf, flv.TagVideo, 0, hb.avcSeq)
+	if hb.avcSeq != nil {
+		r.buf = flv.AppendTag(r.buf, flv.TagVideo, 0, hb.avcSeq)
+	}
 	r.buf = flv.AppendTag(r.buf, flv.TagAudio, 0, hb.aacSeq)
 	return r.flush()
 }

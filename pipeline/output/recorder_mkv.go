@@ -74,10 +74,14 @@ var _ shifter = (*MKVRecorder)(nil)
 func (r *MKVRecorder) setShift(d time.Duration) { r.shift = d }
 
 // Open implements Sink: it creates the file and writes the Matroska header
-// with one H.264 and one AAC track.
+// with one H.264 and one AAC track. An audio-only header is refused: the
+// MKV recorder writes program recordings, which always have a picture.
 func (r *MKVRecorder) Open(_ context.Context, h media.StreamHeader) (err error) {
 	if r.fc != nil {
 		return &PermanentError{fmt.Errorf("recording %s: already open", r.Path)}
+	}
+	if audioOnly(h) {
+		return &PermanentError{fmt.Errorf("recording %s: an audio-only stream cannot be recorded as MKV (use FLV)", r.Path)}
 	}
 	avcC, err := flv.AVCDecoderConfig(h.AVCConfig)
 	if err != nil {

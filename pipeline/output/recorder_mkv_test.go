@@ -170,6 +170,10 @@ func TestMKVRecorderOpenErrors(t *testing.T) {
 			func(h media.StreamHeader) media.StreamHeader { h.AVCConfig = nil; return h }, "H.264 sequence header"},
 		{"bad audio rate without config", filepath.Join(dir, "y.mkv"),
 			func(h media.StreamHeader) media.StreamHeader { h.AudioConfig, h.AudioSampleRate = nil, 12345; return h }, "AAC sequence header"},
+		{"audio only", filepath.Join(dir, "z.mkv"),
+			func(h media.StreamHeader) media.StreamHeader {
+				return media.StreamHeader{AudioConfig: h.AudioConfig, AudioSampleRate: 48000, AudioChannels: 2}
+			}, "an audio-only stream cannot be recorded as MKV (use FLV)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &MKVRecorder{Path: tc.path}

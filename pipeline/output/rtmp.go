@@ -52,12 +52,18 @@ type RTMP struct {
 	vmsg message.Video
 	amsg message.Audio
 	sent atomic.Int64
-	base int64  // bytes counted by closed connections
-	path string // URL path: /app/key
-	host string
+	// countMu guards counted and base, which BytesWritten reads from the
+	// stats goroutine while the writer goroutine connects and closes.
+	countMu sync.Mutex
+	counted *gortmplib.Client // the open connection, whose bytes count
+	base    int64             // bytes counted by closed connections
+	path    string            // URL path: /app/key
+	host    string
 }
 
-// Open implements Sink: connect, publish, then metadata and sequence headers.
+// Open implements Sink: connect, publish, then metadata and sequence
+// headers. A header without video (see audioOnly) makes an audio-only
+// stream: onMetaData without video fields, no AVC sequence header.
 func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" {
@@ -104,6 +110,9 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 		return r.connectError(err)
 	}
 	r.client = c
+	r.countMu.Lock()
+	r.counted = c
+	r.countMu.Unlock()
 	r.sock, _ = watchSocket(c.NetConn())
 	r.readerDone = make(chan struct{})
 	r.readErr = atomic.Value{}
@@ -111,9 +120,11 @@ func (r *RTMP) Open(ctx context.Context, h media.StreamHeader) error {
 
 	msgs := []message.Message{
 		&message.DataAMF0{ChunkStreamID: 4, MessageStreamID: 0x1000000, Payload: append(amf0.Data{"@setDataFrame"}, meta...)},
-		ptr(videoMessage(hb.avcSeq, 0)),
-		ptr(audioMessage(hb.aacSeq, 0)),
 	}
+	if hb.avcSeq != nil { // nil: an audio-only stream
+		msgs = append(msgs, ptr(videoMessage(hb.avcSeq, 0)))
+	}
+	msgs = append(msgs, ptr(audioMessage(hb.aacSeq, 0)))
 	for _, m := range msgs {
 		if err := r.write(m); err != nil {
 			r.Close()
@@ -312,7 +323,10 @@ func (r *RTMP) Close() error {
 		r.sock.close()
 		r.sock = nil
 	}
+	r.countMu.Lock()
 	r.base += int64(c.BytesSent())
+	r.counted = nil
+	r.countMu.Unlock()
 	c.Close()
 	<-r.readerDone
 	return nil
@@ -320,11 +334,12 @@ func (r *RTMP) Close() error {
 
 // BytesWritten implements Sink.
 func (r *RTMP) BytesWritten() int64 {
-	c := r.client
-	if c == nil {
+	r.countMu.Lock()
+	defer r.countMu.Unlock()
+	if r.counted == nil {
 		return r.base
 	}
-	return r.base + int64(c.BytesSent())
+	return r.base + int64(r.counted.BytesSent())
 }
 
 func lastSegment(p string) string {

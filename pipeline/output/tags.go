@@ -8,31 +8,50 @@ import (
 	"studio/pipeline/output/flv"
 )
 
-// headerBodies are the tag bodies every FLV stream starts with.
+// headerBodies are the tag bodies every FLV stream starts with; avcSeq is
+// nil for an audio-only stream.
 type headerBodies struct {
 	metadata, avcSeq, aacSeq []byte
 }
 
+// audioOnly says whether h describes a stream without video: no H.264
+// configuration and no picture size (a mix-minus return feed). A header
+// with a size but no configuration is a video stream missing its
+// configuration, which makeHeaderBodies refuses.
+func audioOnly(h media.StreamHeader) bool {
+	return len(h.AVCConfig) == 0 && h.Width == 0 && h.Height == 0
+}
+
 func makeHeaderBodies(h media.StreamHeader) (headerBodies, error) {
-	avcC, err := flv.AVCDecoderConfig(h.AVCConfig)
-	if err != nil {
-		return headerBodies{}, fmt.Errorf("H.264 sequence header: %w", err)
+	var hb headerBodies
+	video := !audioOnly(h)
+	if video {
+		if len(h.AVCConfig) == 0 {
+			return headerBodies{}, fmt.Errorf("H.264 sequence header: no H.264 configuration for a %dx%d video stream", h.Width, h.Height)
+		}
+		avcC, err := flv.AVCDecoderConfig(h.AVCConfig)
+		if err != nil {
+			return headerBodies{}, fmt.Errorf("H.264 sequence header: %w", err)
+		}
+		hb.avcSeq = flv.AppendAVCSequenceHeader(nil, avcC)
 	}
 	asc := h.AudioConfig
 	if len(asc) == 0 {
+		var err error
 		if asc, err = flv.AudioSpecificConfig(h.AudioSampleRate, h.AudioChannels); err != nil {
 			return headerBodies{}, fmt.Errorf("AAC sequence header: %w", err)
 		}
 	}
-	return headerBodies{
-		metadata: flv.AppendMetadata(nil, flv.Metadata{
-			Width: h.Width, Height: h.Height, FrameRate: h.FrameRate,
-			VideoDataRateKbps: h.VideoBitrateKbps, AudioDataRateKbps: h.AudioBitrateKbps,
-			AudioSampleRate: h.AudioSampleRate, AudioChannels: h.AudioChannels, Encoder: h.Encoder,
-		}),
-		avcSeq: flv.AppendAVCSequenceHeader(nil, avcC),
-		aacSeq: flv.AppendAACSequenceHeader(nil, asc),
-	}, nil
+	m := flv.Metadata{
+		AudioDataRateKbps: h.AudioBitrateKbps,
+		AudioSampleRate:   h.AudioSampleRate, AudioChannels: h.AudioChannels, Encoder: h.Encoder,
+	}
+	if video { // without video, flv.AppendMetadata leaves the video fields out
+		m.Width, m.Height, m.FrameRate, m.VideoDataRateKbps = h.Width, h.Height, h.FrameRate, h.VideoBitrateKbps
+	}
+	hb.metadata = flv.AppendMetadata(nil, m)
+	hb.aacSeq = flv.AppendAACSequenceHeader(nil, asc)
+	return hb, nil
 }
 
 // tagger turns packets into FLV tag bodies in one reused buffer.
