@@ -3,10 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -149,13 +147,9 @@ func TestMixMinusEndToEnd(t *testing.T) {
 	ngx := testpeer.StartNginx(t)
 	tones := map[string]int{"guest1": 600, "guest2": 800, "guest3": 1000}
 	for g, hz := range tones {
-		cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-re",
-			"-f", "lavfi", "-i", "color=c=0x3060c0:s=320x240:r=30",
-			"-f", "lavfi", "-i", fmt.Sprintf("sine=f=%d:r=48000:amplitude=0.25", hz), // −12 dBFS
-			"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
-			"-c:a", "aac", "-b:a", "128k", "-f", "flv", ngx.URL(g))
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+		// sine's amplitude is 1/8: −18 dBFS.
+		testpeer.Publish(t, ngx.URL(g), "-f", "lavfi", "-i", "color=c=0x3060c0:s=320x240:r=30",
+			"-f", "lavfi", "-i", fmt.Sprintf("sine=f=%d:r=48000", hz))
 	}
 	var guests strings.Builder
 	for _, g := range []string{"guest1", "guest2", "guest3"} {
