@@ -1,0 +1,250 @@
+package source
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asticode/go-astiav"
+	"github.com/stretchr/testify/require"
+
+	"studio/internal/av"
+	"studio/internal/testpeer"
+	"studio/pipeline/media"
+)
+
+// guestFormat is the program format of the guest tests.
+var guestFormat = Format{Width: 640, Height: 360, FrameRate: astiav.NewRational(30, 1), SampleRate: 48000, Channels: 2}
+
+// colourInputs are publisher inputs: a solid colour at w×h, 30 fps, and a
+// 600 Hz sine at 1/8 of full scale (ffmpeg's default), made stereo by
+// the publisher (−3 dB on each side).
+func colourInputs(colour string, w, h int) []string {
+	return []string{"-f", "lavfi", "-i", fmt.Sprintf("color=c=%s:s=%dx%d:r=30", colour, w, h),
+		"-f", "lavfi", "-i", "sine=f=600:r=48000"}
+}
+
+// yuvAt returns the Y, U and V values at (x, y) of a yuv420p frame.
+func yuvAt(t *testing.T, f *astiav.Frame, x, y int) (yy, u, v float64) {
+	t.Helper()
+	require.Equal(t, astiav.PixelFormatYuv420P, f.PixelFormat())
+	yp, ys := av.Plane(f, 0)
+	up, us := av.Plane(f, 1)
+	vp, vs := av.Plane(f, 2)
+	return float64(yp[y*ys+x]), float64(up[y/2*us+x/2]), float64(vp[y/2*vs+x/2])
+}
+
+// tile is what a guest's video frame shows.
+type tile int
+
+const (
+	tileOther tile = iota
+	tileColour
+	tilePlaceholder
+)
+
+func (k tile) String() string { return [...]string{"other", "colour", "placeholder"}[k] }
+
+// rgb is a colour to look for.
+type rgb struct{ r, g, b float64 }
+
+// classify says whether f shows want (each of Y, U, V within ±4 of
+// BT.601's) or the placeholder, looking a quarter in from the top left
+// (clear of the caption and the clock).
+func classify(t *testing.T, f *astiav.Frame, want rgb) tile {
+	t.Helper()
+	y, u, v := yuvAt(t, f, f.Width()/4, f.Height()/4)
+	wy, wu, wv := yuvOf(want.r, want.g, want.b)
+	py, pu, pv := yuvOf(0x20, 0x20, 0x20)
+	near := func(a, b, c, x, y, z float64) bool {
+		return math.Abs(a-x) <= 4 && math.Abs(b-y) <= 4 && math.Abs(c-z) <= 4
+	}
+	switch {
+	case near(y, u, v, wy, wu, wv):
+		return tileColour
+	case near(y, u, v, py, pu, pv):
+		return tilePlaceholder
+	}
+	return tileOther
+}
+
+// tick is one video frame a guest delivered.
+type tick struct {
+	at   time.Duration // its program time
+	kind tile
+}
+
+// readGuest reads g until stop says so (or the deadline), checking what
+// every source promises (program format, contiguous PTS, presentation
+// order) and that Read keeps to the program clock; each frame goes to
+// each.
+func readGuest(t *testing.T, g *Guest, within time.Duration, each func(Frame) bool) {
+	t.Helper()
+	f := g.Format()
+	deadline := time.Now().Add(within)
+	var lastTime time.Duration
+	nextV, nextA := int64(-1), int64(-1)
+	for time.Now().Before(deadline) {
+		fr, err := g.Read()
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, fr.Time, lastTime, "presentation order")
+		lastTime = fr.Time
+		now, _ := g.clock.Now()
+		switch fr.Kind {
+		case media.Video:
+			if nextV >= 0 {
+				require.Equal(t, nextV, fr.PTS, "video PTS gap or repeat")
+			}
+			nextV = fr.PTS + 1
+			require.Equal(t, fr.PTS, fr.AV.Pts())
+			require.Equal(t, f.Width, fr.AV.Width())
+			require.Equal(t, f.Height, fr.AV.Height())
+			require.Equal(t, f.VideoTime(fr.PTS), fr.Time)
+			// Delivered at its time: never early, never held up by the network.
+			require.GreaterOrEqual(t, now, fr.Time)
+			require.Less(t, now-fr.Time, 100*time.Millisecond, "video frame %d late", fr.PTS)
+		case media.Audio:
+			if nextA >= 0 {
+				require.Equal(t, nextA, fr.PTS, "audio PTS gap or overlap")
+			}
+			nextA = fr.PTS + int64(fr.AV.NbSamples())
+			require.Equal(t, AudioFrameSamples, fr.AV.NbSamples())
+			require.Equal(t, astiav.SampleFormatFltp, fr.AV.SampleFormat())
+			require.Equal(t, f.SampleRate, fr.AV.SampleRate())
+			require.Equal(t, f.AudioTime(fr.PTS), fr.Time)
+			require.Less(t, now-fr.Time, 100*time.Millisecond, "audio block %d late", fr.PTS)
+		}
+		if !each(fr) {
+			return
+		}
+	}
+	t.Fatalf("still reading after %s", within)
+}
+
+// openTestGuest opens a guest of url on a started program clock; Close
+// is left to the test (t.Cleanup closes it too, if the test did not).
+func openTestGuest(t *testing.T, url string, log *logLines) *Guest {
+	t.Helper()
+	clock := &Clock{}
+	clock.Start()
+	cfg := GuestConfig{Name: "guest1", URL: url, Format: guestFormat, Clock: clock}
+	if log != nil {
+		cfg.Logf = log.add
+	}
+	start := time.Now()
+	g, err := OpenGuest(cfg)
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), 500*time.Millisecond, "OpenGuest returns at once")
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			g.Close()
+		}
+	})
+	return g
+}
+
+// waitFor reads g until a video frame is c, and returns how long that took.
+func waitFor(t *testing.T, g *Guest, c rgb, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	readGuest(t, g, within, func(fr Frame) bool {
+		return fr.Kind != media.Video || classify(t, fr.AV, c) != tileColour
+	})
+	return time.Since(start)
+}
+
+// TestGuestShowsThePublisher: a guest pulling a stream from nginx-rtmp
+// delivers its colour and its tone in the program format, on the
+// program clock.
+func TestGuestShowsThePublisher(t *testing.T) {
+	n := testpeer.StartNginx(t)
+	blue := rgb{0x30, 0x60, 0xc0}
+	testpeer.Publish(t, n.URL("g1"), colourInputs("0x3060c0", 1280, 720)...)
+	var log logLines
+	g := openTestGuest(t, n.URL("g1"), &log)
+
+	// The placeholder until the guest's pictures come.
+	fr, err := g.Read()
+	require.NoError(t, err)
+	for fr.Kind != media.Video {
+		fr, err = g.Read()
+		require.NoError(t, err)
+	}
+	require.Equal(t, tilePlaceholder, classify(t, fr.AV, blue))
+	require.True(t, g.Cleared())
+
+	took := waitFor(t, g, blue, 15*time.Second)
+	t.Logf("first picture after %s", took.Round(time.Millisecond))
+	require.True(t, g.Connected())
+	require.False(t, g.Cleared())
+
+	// A second of program: the colour on every tick, the tone on both sides.
+	var left, right []float32
+	frames, other := 0, 0
+	readGuest(t, g, 5*time.Second, func(fr Frame) bool {
+		switch fr.Kind {
+		case media.Video:
+			frames++
+			if classify(t, fr.AV, blue) != tileColour {
+				other++
+			}
+		case media.Audio:
+			left = append(left, av.PlanarFloat(fr.AV, 0)...)
+			right = append(right, av.PlanarFloat(fr.AV, 1)...)
+		}
+		return len(left) < 48000+AudioFrameSamples || frames < 30
+	})
+	require.Zero(t, other, "every picture is the guest's colour")
+	for i, ch := range [][]float32{left, right} {
+		freq, level := toneOf(ch[:48000], 48000)
+		t.Logf("channel %d: %.1f Hz at %.2f dBFS RMS", i, freq, level)
+		require.InDelta(t, 600, freq, 2, "the guest's tone")
+		// A 1/8 full-scale sine made stereo at −3 dB: −21.1 dBFS peak, −24.1 dBFS RMS.
+		require.InDelta(t, -24.1, level, 1, "the guest's level")
+	}
+	st := g.Status()
+	require.False(t, st.Stalled, st.Err)
+	require.Positive(t, st.Pictures)
+	require.Zero(t, g.Reconnects())
+	require.Zero(t, g.CorruptPackets())
+	require.Contains(t, log.text(), "guest1: connected to "+n.URL("g1")[:strings.LastIndexByte(n.URL("g1"), '/')]+"/****")
+}
+
+// toneOf returns the frequency of the strongest tone in x (Goertzel,
+// 1 Hz steps over 50..2000 Hz, refined by a parabola) and x's RMS level
+// in dBFS.
+func toneOf(x []float32, rate float64) (freq, rmsDB float64) {
+	power := func(f float64) float64 {
+		w := 2 * math.Pi * f / rate
+		c := 2 * math.Cos(w)
+		var s1, s2 float64
+		for _, v := range x {
+			s1, s2 = float64(v)+c*s1-s2, s1
+		}
+		return s1*s1 + s2*s2 - c*s1*s2
+	}
+	best, bestP := 0.0, -1.0
+	for f := 50.0; f <= 2000; f++ {
+		if p := power(f); p > bestP {
+			best, bestP = f, p
+		}
+	}
+	a, b, c := power(best-1), bestP, power(best+1)
+	if d := a - 2*b + c; d != 0 {
+		best += 0.5 * (a - c) / d
+	}
+	var sum float64
+	for _, v := range x {
+		sum += float64(v) * float64(v)
+	}
+	return best, 10 * math.Log10(sum/float64(len(x)))
+}
+
+// keep the imports used while the file grows.
+var _ = net.Dial
+var _ = runtime.NumGoroutine
