@@ -79,14 +79,15 @@ const placeholderColor = "#202020"
 // silence when none is due. Before the first picture, the placeholder is
 // shown too.
 type Guest struct {
-	format Format
-	clock  *Clock
-	name   string
-	url    string
-	shown  string // url with its secrets masked
-	opts   map[string]string
-	stale  time.Duration
-	logf   func(string, ...any)
+	format  Format
+	clock   *Clock
+	name    string
+	url     string
+	shown   string // url with its secrets masked
+	opts    map[string]string
+	timeout time.Duration
+	stale   time.Duration
+	logf    func(string, ...any)
 
 	buf *guestBuffer
 
@@ -154,7 +155,7 @@ func OpenGuest(cfg GuestConfig) (_ *Guest, err error) {
 	}
 	shown := presets.MaskURL(cfg.URL)
 	g := &Guest{format: f, clock: cfg.Clock, name: cfg.Name, url: cfg.URL, shown: shown,
-		opts: guestOptions(cfg.URL, cfg.Timeout, cfg.Options), stale: cfg.StaleAfter, logf: cfg.Logf,
+		opts: guestOptions(cfg.URL, cfg.Timeout, cfg.Options), timeout: cfg.Timeout, stale: cfg.StaleAfter, logf: cfg.Logf,
 		buf: newGuestBuffer(f, cfg.Jitter), handout: NewHandout(), timer: time.NewTimer(time.Hour),
 		arrived: make(chan struct{}, 1), errMsg: fmt.Sprintf("%s (%s): connecting", cfg.Name, shown),
 		openedAt: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
@@ -395,7 +396,7 @@ func (g *Guest) run() {
 	connections := 0
 	lastFail := ""
 	for {
-		in, err := openGuestInput(g.url, g.shown, g.opts, g.register)
+		in, err := openGuestInput(g.url, g.shown, g.opts, g.timeout, g.register)
 		if err == nil {
 			connections++
 			if connections > 1 {
@@ -414,13 +415,18 @@ func (g *Guest) run() {
 			if g.stopped() {
 				return
 			}
-			if time.Since(began) >= guestStable {
+			lasted := time.Since(began)
+			if lasted >= guestStable {
 				wait = guestRetryFirst
 			}
 			msg := fmt.Sprintf("%s (%s): %v", g.name, g.shown, err)
 			g.setErr(msg + "; reconnecting")
 			g.logf("%s; reconnecting", msg)
 			lastFail = ""
+			var restarted errRestarted
+			if errors.As(err, &restarted) && lasted >= time.Second {
+				continue // a new publisher is sending: at once
+			}
 		} else {
 			if g.stopped() || errors.Is(err, errGuestClosed) {
 				return
@@ -445,8 +451,13 @@ func (g *Guest) run() {
 
 // Close implements Source: it stops the connection (cutting short an
 // open or a read that is waiting for the network) and frees everything.
+// Closing again does nothing.
 func (g *Guest) Close() {
 	g.mu.Lock()
+	if g.closing {
+		g.mu.Unlock()
+		return
+	}
 	g.closing = true
 	if g.intr != nil {
 		g.intr.Interrupt()

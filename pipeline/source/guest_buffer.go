@@ -21,13 +21,15 @@ import (
 // whichever frame arrived least late: the anchor is the live edge, not
 // the oldest frame of the burst. Nothing has played yet then.
 //
-// After that the offset only changes when the guest drifts (re-anchoring,
-// counted): a frame that arrives later than its slot by more than Jitter
-// (a stall), frames that keep arriving late for guestLateRun (a guest
-// whose clock is slower than the program's), or a buffer grown past
-// Jitter + guestDriftMax (a burst after a stall, a faster clock). The
-// offset then becomes the one that puts the frame that arrived Jitter
-// ahead again, and what is queued moves with it: pictures that fall into
+// After that the offset only changes when the guest stalls or drifts
+// (re-anchoring, counted): a frame that arrives later than its slot by
+// more than Jitter (a stall), or ahead of it by more than Jitter +
+// guestDriftMax (a burst after a stall, a guest whose clock is faster than
+// the program's), moves the offset to put that frame Jitter ahead again;
+// and when the least late frame of guestDriftWindow arrived less than
+// Jitter/4 ahead of its slot (a slower clock, a longer network path), the
+// offset moves later to give it Jitter again, before frames come too late
+// to play. What is queued moves with the offset: pictures that fall into
 // the past are skipped, blocks are dropped, and a later offset leaves a
 // gap that plays as silence.
 //
@@ -39,7 +41,7 @@ type guestBuffer struct {
 	rate     int   // program sample rate
 	jitter   int64 // the buffer depth a frame arrives with
 	maxDepth int64 // jitter + guestDriftMax: deeper is drift
-	lateRun  int64 // guestLateRun
+	window   int64 // guestDriftWindow
 	keepA    int64 // how long a block is kept after its time (guestAudioKeep)
 	keepV    int64 // how long a superseded picture is kept (guestVideoKeep)
 	maxV     int   // pictures queued at most
@@ -51,7 +53,8 @@ type guestBuffer struct {
 	anchored    bool  // the current connection has its offset
 	offset      int64 // program sample = input sample + offset
 	settleUntil int64 // until this time the offset may still come down
-	lateFrom    int64 // since when frames have been arriving late; -1: they are not
+	winStart    int64 // when the current drift window began; -1: none yet
+	winMax      int64 // how far ahead of its slot the least late frame of the window arrived
 	lastPicture int64 // when the newest picture arrived; -1: none yet
 	reanchors   int64
 }
@@ -63,9 +66,9 @@ const (
 	// guestDriftMax is how far past Jitter the buffer may grow before the
 	// guest is re-anchored.
 	guestDriftMax = 500 * time.Millisecond
-	// guestLateRun is how long frames may keep arriving after their slot
-	// before the guest is re-anchored.
-	guestLateRun = 500 * time.Millisecond
+	// guestDriftWindow is the span over which the least late frame is
+	// taken as how far ahead the guest arrives (jitter only delays frames).
+	guestDriftWindow = 500 * time.Millisecond
 	// guestAudioKeep is how long a block is kept after its time, for a
 	// reader that is late (a busy program); older ones are dropped.
 	guestAudioKeep = time.Second
@@ -80,10 +83,10 @@ func newGuestBuffer(f Format, jitter time.Duration) *guestBuffer {
 		rate:        rate,
 		jitter:      samplesOf(jitter, rate),
 		maxDepth:    samplesOf(jitter+guestDriftMax, rate),
-		lateRun:     samplesOf(guestLateRun, rate),
+		window:      samplesOf(guestDriftWindow, rate),
 		keepA:       samplesOf(guestAudioKeep, rate),
 		keepV:       samplesOf(guestVideoKeep, rate),
-		lateFrom:    -1,
+		winStart:    -1,
 		lastPicture: -1,
 	}
 	// What can be queued: the deepest buffer allowed, what a late reader
@@ -127,26 +130,28 @@ func (b *guestBuffer) put(f *astiav.Frame, video bool, x, now int64) (reanchored
 	want := blockRound(now + b.jitter - x) // the offset that puts f Jitter ahead
 	switch {
 	case !b.anchored:
-		b.anchored, b.offset, b.settleUntil, b.lateFrom = true, want, now+b.jitter, -1
+		b.anchored, b.offset, b.settleUntil, b.winStart = true, want, now+b.jitter, -1
 	case now < b.settleUntil:
 		if want < b.offset {
 			b.shift(want - b.offset)
 		}
 	default:
-		p := x + b.offset
+		ahead := x + b.offset - now
 		switch {
-		case now-p > b.jitter, p-now > b.maxDepth:
-			b.reanchor(want, now)
+		case -ahead > b.jitter || ahead > b.maxDepth:
+			b.reanchor(want-b.offset, now)
 			reanchored = true
-		case p < now:
-			if b.lateFrom < 0 {
-				b.lateFrom = now
-			} else if now-b.lateFrom >= b.lateRun {
-				b.reanchor(want, now)
+		case b.winStart < 0:
+			b.winStart, b.winMax = now, ahead
+		case now-b.winStart >= b.window:
+			if m := max(b.winMax, ahead); m < b.jitter/4 {
+				b.reanchor(blockRound(b.jitter-m), now)
 				reanchored = true
+			} else {
+				b.winStart, b.winMax = now, ahead
 			}
 		default:
-			b.lateFrom = -1
+			b.winMax = max(b.winMax, ahead)
 		}
 	}
 	p := x + b.offset
@@ -170,10 +175,10 @@ func (b *guestBuffer) put(f *astiav.Frame, video bool, x, now int64) (reanchored
 	return reanchored
 }
 
-// reanchor moves the offset to want, counted, and lets it settle.
-func (b *guestBuffer) reanchor(want, now int64) {
-	b.shift(want - b.offset)
-	b.settleUntil, b.lateFrom = now+b.jitter, -1
+// reanchor moves the offset by delta, counted, and lets it settle.
+func (b *guestBuffer) reanchor(delta, now int64) {
+	b.shift(delta)
+	b.settleUntil, b.winStart = now+b.jitter, -1
 	b.reanchors++
 }
 

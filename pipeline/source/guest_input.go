@@ -47,10 +47,10 @@ type guestStream struct {
 }
 
 // Restart detection (checkJump): a packet whose time goes back by more
-// than guestJumpBack, or forward by more than guestJumpAhead beyond the
-// time that passed, starts a new timeline.
+// than guestJumpBack (a stream's DTS never goes back), or forward by more
+// than guestJumpAhead beyond the time that passed, starts a new timeline.
 const (
-	guestJumpBack  = 500 * time.Millisecond
+	guestJumpBack  = 100 * time.Millisecond
 	guestJumpAhead = 5 * time.Second
 )
 
@@ -63,12 +63,23 @@ func (e errRestarted) Error() string {
 	return fmt.Sprintf("the stream restarted (its time went from %s to %s)", e.from.Round(time.Millisecond), e.to.Round(time.Millisecond))
 }
 
-// guestOptions are the FFmpeg options a guest URL is opened with: every
-// read (and so the open, which reads) gives up after timeout without
-// data, so a dead or silent server ends the connection; RTMP asks for the
-// live stream. extra comes last and wins.
+// guestOptions are the FFmpeg options a guest URL is opened with:
+//   - rw_timeout: every read (and so the open, which reads) gives up after
+//     timeout without data, so a dead or silent server ends the connection;
+//   - fpsprobesize 0: the pictures are sampled on the program clock, so
+//     their rate is not probed (that costs a second of pictures);
+//   - analyzeduration 1 s: a guest without audio (or video) is not probed
+//     for it for FFmpeg's default 5 s (a track that starts later is
+//     picked up when its first packet comes);
+//   - rtmp_live live: RTMP asks for the live stream.
+//
+// extra comes last and wins.
 func guestOptions(url string, timeout time.Duration, extra map[string]string) map[string]string {
-	opts := map[string]string{"rw_timeout": strconv.FormatInt(timeout.Microseconds(), 10)}
+	opts := map[string]string{
+		"rw_timeout":      strconv.FormatInt(timeout.Microseconds(), 10),
+		"fpsprobesize":    "0",
+		"analyzeduration": "1000000",
+	}
 	scheme, _, _ := strings.Cut(strings.ToLower(url), "://")
 	if strings.HasPrefix(scheme, "rtmp") {
 		// Not "timeout": for rtmp that means listen for a publisher.
@@ -83,7 +94,7 @@ func guestOptions(url string, timeout time.Duration, extra map[string]string) ma
 // openGuestInput connects to url. register gets the input's interrupter
 // before anything can block, so that Close can cut the open short; it
 // reports false when the guest is closing (the open is abandoned).
-func openGuestInput(url, shown string, opts map[string]string, register func(astiav.IOInterrupter) bool) (_ *guestInput, err error) {
+func openGuestInput(url, shown string, opts map[string]string, timeout time.Duration, register func(astiav.IOInterrupter) bool) (_ *guestInput, err error) {
 	in := &guestInput{fc: astiav.AllocFormatContext(), video: guestStream{idx: -1}, audio: guestStream{idx: -1}}
 	if in.fc == nil {
 		return nil, errors.New("allocate the demuxer")
@@ -101,9 +112,10 @@ func openGuestInput(url, shown string, opts map[string]string, register func(ast
 			return nil, fmt.Errorf("option %s: %w", k, err)
 		}
 	}
+	began := time.Now()
 	if err := in.fc.OpenInput(url, nil, dict); err != nil {
 		in.fc.Free() // avformat_open_input freed the context; this frees nothing twice
-		return nil, fmt.Errorf("open %s: %w", shown, err)
+		return nil, fmt.Errorf("open %s: %w", shown, silent(err, time.Since(began), timeout))
 	}
 	defer func() {
 		if err != nil {
@@ -111,7 +123,7 @@ func openGuestInput(url, shown string, opts map[string]string, register func(ast
 		}
 	}()
 	if err := in.fc.FindStreamInfo(nil); err != nil {
-		return nil, fmt.Errorf("read stream info of %s: %w", shown, err)
+		return nil, fmt.Errorf("read stream info of %s: %w", shown, silent(err, time.Since(began), timeout))
 	}
 	if err := in.lookForStreams(); err != nil {
 		return nil, fmt.Errorf("%s: %w", shown, err)
@@ -286,6 +298,28 @@ func (in *guestInput) close() {
 	in.fc.Free()
 }
 
+// errNoData says what a read that timed out means.
+type errNoData struct {
+	after time.Duration
+	err   error
+}
+
+func (e errNoData) Error() string {
+	return fmt.Sprintf("nothing received for %s (%v)", e.after.Round(100*time.Millisecond), e.err)
+}
+
+func (e errNoData) Unwrap() error { return e.err }
+
+// silent explains an error that came after waiting the whole timeout
+// (FFmpeg says only "Input/output error"): a server that sends nothing,
+// such as an RTMP stream without a publisher.
+func silent(err error, waited, timeout time.Duration) error {
+	if waited >= timeout*9/10 && !errors.Is(err, astiav.ErrExit) {
+		return errNoData{waited, err}
+	}
+	return err
+}
+
 // errGuestClosed ends a connection attempt when the guest is closing.
 var errGuestClosed = errors.New("the guest is closing")
 
@@ -294,11 +328,12 @@ var errGuestClosed = errors.New("the guest is closing")
 // decoded and pulled are the goroutine's own, reused for every frame.
 func (g *Guest) receive(in *guestInput, pkt *astiav.Packet, decoded, pulled *astiav.Frame) error {
 	for !g.stopped() {
+		began := time.Now()
 		if err := in.fc.ReadFrame(pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
 				return errors.New("the stream ended")
 			}
-			return fmt.Errorf("read: %w", err)
+			return fmt.Errorf("read: %w", silent(err, time.Since(began), g.timeout))
 		}
 		s, err := in.stream(pkt.StreamIndex())
 		if err == nil && s != nil {

@@ -245,6 +245,250 @@ func toneOf(x []float32, rate float64) (freq, rmsDB float64) {
 	return best, 10 * math.Log10(sum/float64(len(x)))
 }
 
-// keep the imports used while the file grows.
-var _ = net.Dial
-var _ = runtime.NumGoroutine
+// TestGuestHoldsThroughAStall: while the publisher's data stops (a TCP
+// proxy between it and nginx stops reading), the tile holds the last
+// picture; after StaleAfter it shows the placeholder, and when the data
+// flows again the picture comes back by itself.
+func TestGuestHoldsThroughAStall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 15 s")
+	}
+	n := testpeer.StartNginx(t)
+	px := testpeer.StartProxy(t, fmt.Sprintf("127.0.0.1:%d", n.Port))
+	blue := rgb{0x30, 0x60, 0xc0}
+	testpeer.Publish(t, fmt.Sprintf("rtmp://%s/live/g1", px.Addr()), colourInputs("0x3060c0", 640, 360)...)
+	var log logLines
+	g := openTestGuest(t, n.URL("g1"), &log)
+	waitFor(t, g, blue, 15*time.Second)
+
+	// stall stops the data for d and records every tick from then until
+	// the colour has been back for a second (or 6 s after the stall).
+	stall := func(d time.Duration) (from time.Duration, ticks []tick) {
+		from, _ = g.clock.Now()
+		px.Stall(true)
+		resumed, backSince := false, time.Duration(-1)
+		readGuest(t, g, d+10*time.Second, func(fr Frame) bool {
+			now, _ := g.clock.Now()
+			if !resumed && now-from >= d {
+				px.Stall(false)
+				resumed = true
+			}
+			if fr.Kind != media.Video {
+				return true
+			}
+			k := classify(t, fr.AV, blue)
+			ticks = append(ticks, tick{fr.Time, k})
+			switch {
+			case !resumed || k != tileColour:
+				backSince = -1
+			case backSince < 0:
+				backSince = fr.Time
+			}
+			return (backSince < 0 || fr.Time-backSince < time.Second) && fr.Time-from < d+6*time.Second
+		})
+		return from, ticks
+	}
+
+	// A second: the picture is held all along.
+	from, ticks := stall(time.Second)
+	for _, tk := range ticks {
+		require.Equal(t, tileColour, tk.kind, "at %s into a 1 s stall", tk.at-from)
+	}
+	require.Zero(t, g.Reconnects(), "a 1 s stall needs no reconnect")
+	t.Logf("1 s stall: held throughout; %d re-anchors", g.Reanchors())
+
+	// Four seconds: held until StaleAfter, then the placeholder until the
+	// data flows again, then the picture.
+	from, ticks = stall(4 * time.Second)
+	cleared, back := time.Duration(-1), time.Duration(-1)
+	for _, tk := range ticks {
+		switch {
+		case cleared < 0 && tk.kind == tilePlaceholder:
+			cleared = tk.at - from
+		case cleared < 0:
+			require.Equal(t, tileColour, tk.kind, "at %s into the stall, before the placeholder", tk.at-from)
+		case back < 0 && tk.kind == tileColour:
+			back = tk.at - from
+		case back < 0:
+			require.Equal(t, tilePlaceholder, tk.kind, "at %s into the stall, after the placeholder", tk.at-from)
+		default:
+			require.Equal(t, tileColour, tk.kind, "at %s into the stall, after the picture came back", tk.at-from)
+		}
+	}
+	t.Logf("4 s stall: placeholder at %s, picture back at %s (%s after the data flowed again); %d reconnects, %d re-anchors",
+		cleared.Round(time.Millisecond), back.Round(time.Millisecond), (back - 4*time.Second).Round(time.Millisecond), g.Reconnects(), g.Reanchors())
+	require.InDelta(t, StaleAfter.Seconds(), cleared.Seconds(), 0.15, "the placeholder StaleAfter into the stall")
+	require.Positive(t, back, "the picture came back by itself")
+	require.Less(t, back, 4*time.Second+3*time.Second)
+	require.False(t, g.Cleared())
+}
+
+// TestGuestReconnectsToANewPublisher: the publisher dies; the tile
+// clears after StaleAfter; a new publisher takes the stream over and the
+// guest shows it by itself. Close leaves no goroutine behind.
+func TestGuestReconnectsToANewPublisher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 12 s")
+	}
+	n := testpeer.StartNginx(t)
+	blue, orange := rgb{0x30, 0x60, 0xc0}, rgb{0xd0, 0x40, 0x20}
+	first := testpeer.Publish(t, n.URL("g1"), colourInputs("0x3060c0", 640, 360)...)
+	goroutines := runtime.NumGoroutine()
+	var log logLines
+	g := openTestGuest(t, n.URL("g1"), &log)
+	waitFor(t, g, blue, 15*time.Second)
+	readGuest(t, g, 5*time.Second, func(fr Frame) bool { return fr.Kind != media.Video || fr.PTS%30 != 0 })
+
+	first.Kill()
+	killed, _ := g.clock.Now()
+	var cleared time.Duration
+	readGuest(t, g, 10*time.Second, func(fr Frame) bool {
+		if fr.Kind != media.Video {
+			return true
+		}
+		if k := classify(t, fr.AV, blue); k != tileColour {
+			require.Equal(t, tilePlaceholder, k)
+			cleared = fr.Time - killed
+			return false
+		}
+		return true
+	})
+	t.Logf("placeholder %s after the publisher died", cleared.Round(time.Millisecond))
+	require.InDelta(t, StaleAfter.Seconds(), cleared.Seconds(), 0.2)
+	require.True(t, g.Cleared())
+	require.True(t, g.Status().Stalled)
+
+	second := testpeer.Publish(t, n.URL("g1"), colourInputs("0xd04020", 640, 360)...)
+	took := waitFor(t, g, orange, 15*time.Second)
+	t.Logf("new publisher shown %s after it started; %d reconnects", took.Round(time.Millisecond), g.Reconnects())
+	require.GreaterOrEqual(t, g.Reconnects(), int64(1))
+	require.Contains(t, log.text(), "connected to "+n.URL("g1")[:strings.LastIndexByte(n.URL("g1"), '/')]+"/**** again")
+
+	start := time.Now()
+	g.Close()
+	require.Less(t, time.Since(start), time.Second, "Close returns at once")
+	second.Kill()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines left behind")
+}
+
+// TestGuestWithoutPublisher: a guest whose stream has no publisher, or
+// whose server refuses the connection, opens at once, delivers the
+// placeholder and silence on time, says why with the key masked, and
+// closes at once even while its connection waits.
+func TestGuestWithoutPublisher(t *testing.T) {
+	n := testpeer.StartNginx(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refused := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	for _, tc := range []struct {
+		name, url, shown, why string
+	}{
+		{"no publisher", n.URL("SECRETKEY1"), fmt.Sprintf("rtmp://127.0.0.1:%d/live/****", n.Port), "connecting"},
+		{"refused", fmt.Sprintf("rtmp://127.0.0.1:%d/live/SECRETKEY2?token=SECRETTOKEN", refused),
+			fmt.Sprintf("rtmp://127.0.0.1:%d/live/****", refused), "refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log logLines
+			g := openTestGuest(t, tc.url, &log)
+			frames := 0
+			start, _ := g.clock.Now()
+			readGuest(t, g, 5*time.Second, func(fr Frame) bool {
+				now, _ := g.clock.Now()
+				switch fr.Kind {
+				case media.Video:
+					frames++
+					require.Equal(t, tilePlaceholder, classify(t, fr.AV, rgb{}))
+				case media.Audio:
+					for _, v := range av.PlanarFloat(fr.AV, 0) {
+						require.Zero(t, v)
+					}
+				}
+				return now-start < 1500*time.Millisecond
+			})
+			require.InDelta(t, 45, frames, 3, "the program's rate")
+			require.True(t, g.Cleared())
+			require.False(t, g.Connected())
+			st := g.Status()
+			require.True(t, st.Stalled)
+			require.Contains(t, st.Err, tc.shown)
+			require.Contains(t, st.Err, tc.why)
+			t.Logf("status: %s", st.Err)
+			begin := time.Now()
+			g.Close()
+			require.Less(t, time.Since(begin), time.Second, "Close returns at once")
+			for _, secret := range []string{"SECRETKEY", "SECRETTOKEN"} {
+				require.NotContains(t, st.Err, secret)
+				require.NotContains(t, log.text(), secret)
+			}
+		})
+	}
+}
+
+// TestGuestKeepsAVSync: a publisher's flashes and beeps (testpeer's A/V
+// sync pattern) come out of the guest within a frame of each other.
+func TestGuestKeepsAVSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 10 s")
+	}
+	n := testpeer.StartNginx(t)
+	pub := testpeer.Publish(t, n.URL("g1"), testpeer.AVSyncInputs(9, 640, 360, 30, 0)...)
+	g := openTestGuest(t, n.URL("g1"), nil)
+	var flashes, beeps []float64
+	bright := false
+	quietSince := int64(math.MinInt64 / 2)
+	var ended time.Duration = -1
+	readGuest(t, g, 20*time.Second, func(fr Frame) bool {
+		switch fr.Kind {
+		case media.Video:
+			y, _, _ := yuvAt(t, fr.AV, fr.AV.Width()/2, fr.AV.Height()/2)
+			if y > 128 && !bright {
+				flashes = append(flashes, fr.Time.Seconds())
+			}
+			bright = y > 128
+		case media.Audio:
+			l, r := av.PlanarFloat(fr.AV, 0), av.PlanarFloat(fr.AV, 1)
+			for i := range l {
+				n := fr.PTS + int64(i)
+				if math.Max(math.Abs(float64(l[i])), math.Abs(float64(r[i]))) < 0.3 {
+					continue
+				}
+				if n-quietSince > 48000/5 {
+					beeps = append(beeps, float64(n)/48000)
+				}
+				quietSince = n
+			}
+		}
+		if ended < 0 && pub.Exited() {
+			ended = fr.Time
+		}
+		return ended < 0 || fr.Time-ended < time.Second
+	})
+	pairs := testpeer.PairAV(flashes, beeps, 0.5)
+	t.Logf("%d flashes, %d beeps, %d pairs", len(flashes), len(beeps), len(pairs))
+	require.GreaterOrEqual(t, len(pairs), 5)
+	frame := 1 / 30.0
+	for _, p := range pairs {
+		t.Logf("flash %.3f s, beep %.3f s: beep − flash %+.1f ms", p.Flash, p.Beep, 1000*p.Offset())
+		require.InDelta(t, 0, p.Offset(), frame+0.001, "beep and flash more than a frame apart")
+	}
+}
+
+// TestGuestAllocatesNothing: once a guest plays, its Read and its
+// connection goroutine allocate nothing per frame.
+func TestGuestAllocatesNothing(t *testing.T) {
+	n := testpeer.StartNginx(t)
+	testpeer.Publish(t, n.URL("g1"), colourInputs("0x3060c0", 640, 360)...)
+	g := openTestGuest(t, n.URL("g1"), nil)
+	waitFor(t, g, rgb{0x30, 0x60, 0xc0}, 15*time.Second)
+	readGuest(t, g, 5*time.Second, func(fr Frame) bool { return fr.Time < 0 || !g.Connected() || fr.PTS%90 != 0 })
+	allocs := testing.AllocsPerRun(90, func() {
+		_, err := g.Read()
+		require.NoError(t, err)
+	})
+	require.Zero(t, allocs)
+}
