@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// Publisher is an ffmpeg CLI process publishing generated media to an
-// RTMP URL in real time, like a remote guest's encoder: H.264
-// (veryfast, zerolatency, a key frame every half second) and AAC in FLV.
+// Publisher is an ffmpeg CLI process publishing generated media in real
+// time, like a remote guest's encoder: H.264 (veryfast, zerolatency, a key
+// frame every half second) and AAC, in FLV to an rtmp:// URL, in MPEG-TS
+// to an srt:// or udp:// URL (srt://…?mode=listener waits for the puller
+// to call), or served as FLV to one client of an http:// URL.
 type Publisher struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -38,7 +40,16 @@ func Publish(t testing.TB, url string, inputs ...string) *Publisher {
 	}
 	args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
 		"-force_key_frames", "expr:gte(t,n_forced*0.5)", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv", url)
+		"-c:a", "aac", "-b:a", "128k", "-ac", "2")
+	switch scheme, _, _ := strings.Cut(url, "://"); scheme {
+	case "srt", "udp":
+		args = append(args, "-f", "mpegts")
+	case "http":
+		args = append(args, "-listen", "1", "-f", "flv")
+	default:
+		args = append(args, "-f", "flv")
+	}
+	args = append(args, url)
 	p := &Publisher{cmd: exec.Command(need(t, "ffmpeg"), args...), done: make(chan struct{})}
 	p.cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
 	if err := p.cmd.Start(); err != nil {

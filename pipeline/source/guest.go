@@ -102,7 +102,7 @@ type Guest struct {
 	nextV       int64 // next video frame number on the program clock
 	nextA       int64 // next audio sample
 	timer       *time.Timer
-	arrived     chan struct{} // a frame was queued: wakes a Read waiting for audio
+	arrived     chan struct{} // a block was queued: wakes a Read waiting for audio
 
 	// The connection's side.
 	mu       sync.Mutex
@@ -345,7 +345,7 @@ func (g *Guest) releaseAudio() {
 	}
 }
 
-// arrive wakes a Read waiting for audio.
+// arrive wakes a Read waiting for an audio block.
 func (g *Guest) arrive() {
 	select {
 	case g.arrived <- struct{}{}:

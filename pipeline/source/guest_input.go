@@ -412,7 +412,9 @@ func (g *Guest) convert(in *guestInput, s *guestStream, decoded, pulled *astiav.
 			g.logReanchor()
 		}
 		pulled.Unref()
-		g.arrive()
+		if !video {
+			g.arrive()
+		}
 	}
 	return nil
 }

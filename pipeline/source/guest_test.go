@@ -245,6 +245,42 @@ func toneOf(x []float32, rate float64) (freq, rmsDB float64) {
 	return best, 10 * math.Log10(sum/float64(len(x)))
 }
 
+// TestGuestPullsOtherProtocols: SRT (MPEG-TS, the publisher listening)
+// and HTTP-FLV (the publisher serving) come in like RTMP.
+func TestGuestPullsOtherProtocols(t *testing.T) {
+	for _, scheme := range []string{"srt", "http"} {
+		t.Run(scheme, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			port := ln.Addr().(*net.TCPAddr).Port
+			require.NoError(t, ln.Close())
+			pub, pull := fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port), fmt.Sprintf("srt://127.0.0.1:%d", port)
+			if scheme == "http" {
+				pub = fmt.Sprintf("http://127.0.0.1:%d/guest.flv", port)
+				pull = pub
+			}
+			testpeer.Publish(t, pub, colourInputs("0x3060c0", 640, 360)...)
+			g := openTestGuest(t, pull, nil)
+			took := waitFor(t, g, rgb{0x30, 0x60, 0xc0}, 15*time.Second)
+			var left []float32
+			var from time.Duration
+			readGuest(t, g, 5*time.Second, func(fr Frame) bool {
+				if from == 0 {
+					from = fr.Time + 500*time.Millisecond // settled
+				}
+				if fr.Kind == media.Audio && fr.Time >= from {
+					left = append(left, av.PlanarFloat(fr.AV, 0)...)
+				}
+				return len(left) < 24000
+			})
+			freq, level := toneOf(left, 48000)
+			t.Logf("first picture after %s; %.1f Hz at %.1f dBFS", took.Round(time.Millisecond), freq, level)
+			require.InDelta(t, 600, freq, 2)
+			require.InDelta(t, -24.1, level, 1)
+		})
+	}
+}
+
 // TestGuestHoldsThroughAStall: while the publisher's data stops (a TCP
 // proxy between it and nginx stops reading), the tile holds the last
 // picture; after StaleAfter it shows the placeholder, and when the data
@@ -321,6 +357,13 @@ func TestGuestHoldsThroughAStall(t *testing.T) {
 	require.Positive(t, back, "the picture came back by itself")
 	require.Less(t, back, 4*time.Second+3*time.Second)
 	require.False(t, g.Cleared())
+
+	// Close cuts short a read that waits for data.
+	px.Stall(true)
+	readGuest(t, g, 5*time.Second, func(fr Frame) bool { return fr.Kind != media.Video || fr.PTS%15 != 0 })
+	begin := time.Now()
+	g.Close()
+	require.Less(t, time.Since(begin), time.Second, "Close returns at once")
 }
 
 // TestGuestReconnectsToANewPublisher: the publisher dies; the tile
