@@ -179,7 +179,7 @@ func OpenGuest(cfg GuestConfig) (_ *Guest, err error) {
 // placeholderPicture is the picture of a cleared tile: the program size,
 // dark grey, with the caption in the middle.
 func placeholderPicture(f Format, caption string) (*astiav.Frame, error) {
-	tp, err := NewTestPatternLook(f, PatternLook{Pattern: "color", Color: placeholderColor, Text: caption})
+	tp, err := NewTestPatternLook(f, PatternLook{Pattern: "color", Color: placeholderColor, Text: caption, NoClock: true})
 	if err != nil {
 		return nil, fmt.Errorf("placeholder: %w", err)
 	}

@@ -446,6 +446,10 @@ func TestGuestWithoutPublisher(t *testing.T) {
 				case media.Video:
 					frames++
 					require.Equal(t, tilePlaceholder, classify(t, fr.AV, rgb{}))
+					// No test-pattern clock, stopped, where it would be.
+					y, u, v := yuvAt(t, fr.AV, fr.AV.Width()/2, fr.AV.Height()*7/8)
+					py, _, _ := yuvOf(0x20, 0x20, 0x20)
+					require.Equal(t, [3]float64{math.Round(py), 128, 128}, [3]float64{y, u, v})
 				case media.Audio:
 					for _, v := range av.PlanarFloat(fr.AV, 0) {
 						require.Zero(t, v)
