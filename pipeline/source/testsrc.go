@@ -33,6 +33,9 @@ type PatternLook struct {
 	Text string
 	// ToneHz is the sine frequency; 0 is silence.
 	ToneHz int
+	// NoClock leaves out the running clock (a still picture taken from
+	// the pattern, such as a guest's placeholder, would show it stopped).
+	NoClock bool
 }
 
 // DefaultLook is the moving pattern with a 1 kHz tone.
@@ -72,9 +75,11 @@ func NewTestPatternLook(f Format, look PatternLook) (*TestPattern, error) {
 		return nil, fmt.Errorf("test pattern: unknown pattern %q", look.Pattern)
 	}
 	if _, err := os.Stat(clockFont); err == nil {
-		fs := max(height/12, 12)
-		vdesc += fmt.Sprintf(",drawtext=fontfile=%s:fontsize=%d:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=%d"+
-			":x=(w-tw)/2:y=h-th-%d:text='studio  %%{pts\\:hms}'", clockFont, fs, fs/4, fs)
+		if !look.NoClock {
+			fs := max(height/12, 12)
+			vdesc += fmt.Sprintf(",drawtext=fontfile=%s:fontsize=%d:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=%d"+
+				":x=(w-tw)/2:y=h-th-%d:text='studio  %%{pts\\:hms}'", clockFont, fs, fs/4, fs)
+		}
 		if look.Text != "" {
 			// drawtext reads the caption from a file when the graph is
 			// built, which spares quoting it through three escaping levels.
