@@ -62,13 +62,13 @@ type sceneSwitcher struct {
 	fadeOut *astiav.Frame // the scene fading out, composed
 
 	mixer   *audiomix.Mixer
-	mixed   *astiav.Frame        // the mixed block handed out
-	inputs  []audiomix.Input     // per source, reused every block
-	master  fader                // the program's fader
-	minus   [][][]float32        // per source: its mix-minus planes (nil: none)
-	returns []*returnFeed        // mix-minus feeds, by guest
-	planes  [][]float32          // the mixed block's planes
-	blocks  [][]float32          // scratch channel slices per source (flattened)
+	mixed   *astiav.Frame    // the mixed block handed out
+	inputs  []audiomix.Input // per source, reused every block
+	master  fader            // the program's fader
+	minus   [][][]float32    // per source: its mix-minus planes (nil: none)
+	returns []*returnFeed    // mix-minus feeds, by guest
+	planes  [][]float32      // the mixed block's planes
+	blocks  [][]float32      // scratch channel slices per source (flattened)
 	returnW func(*returnFeed, *astiav.Frame)
 
 	// meterMaster: the mix feeds the master's meter. Off when the program has
