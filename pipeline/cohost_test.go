@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"studio/internal/av"
 	"studio/internal/testpeer"
 	"studio/pipeline/media"
+	"studio/pipeline/source"
 	"studio/presets"
 )
 
@@ -207,4 +209,116 @@ func TestPresetLayoutsMatchTheCompositor(t *testing.T) {
 		}
 	}
 	require.Equal(t, composite.Layouts, names)
+}
+
+// Scene switches while live, into a real server: a fade and a cut leave
+// every frame and every audio block on the grid (no timestamp gap), and the
+// recording shows the old scene, a blend, then the new one.
+func TestFadeWhileLiveWithoutGap(t *testing.T) {
+	ngx := testpeer.StartNginx(t)
+	p, err := presets.Parse("fade.yaml", []byte(colourSources+`
+scenes:
+  - {name: A, source: host}
+  - {name: B, source: g2, transition: {kind: fade, duration_ms: 1000}}
+video: {size: 320x180, bitrate: 1M, tune: zerolatency}
+`))
+	require.NoError(t, err)
+	var tap statsTap
+	tap.t = t
+	e, err := Open(Config{Preset: p, Destinations: []Destination{{Name: "out1", URL: ngx.URL("fade")}},
+		Realtime: true, Interactive: true, OnStats: tap.put, Logf: tap.logf})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	require.NoError(t, e.GoLive())
+	tap.waitOutput(t, "out1", "live", 5*time.Second)
+	time.Sleep(2 * time.Second)
+	require.NoError(t, e.SwitchScene(1)) // fade, 1 s
+	time.Sleep(2500 * time.Millisecond)
+	require.NoError(t, e.SwitchScene(0)) // cut
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, e.StopLive())
+	cancel()
+	require.NoError(t, <-done)
+
+	rec := ngx.WaitRecordingStable(t, "fade", 10*time.Second)
+	require.Empty(t, testpeer.DecodeErrors(t, rec))
+	video := testpeer.Packets(t, rec, "v")
+	require.Greater(t, len(video), 30*5)
+	for i, pk := range video {
+		require.InDelta(t, video[0].Time+float64(i)/30, pk.Time, 0.0015, "video packet %d: a gap", i)
+	}
+	audio := testpeer.Packets(t, rec, "a")
+	for i := 1; i < len(audio); i++ {
+		require.InDelta(t, 1024.0/48000, audio[i].Time-audio[i-1].Time, 0.0015, "audio packet %d: a gap", i)
+	}
+	// Red (host) at 1 s; green (g2) at 4 s (the cut back comes at 4.5 s); in between, during the fade,
+	// some frame is neither: a blend.
+	r, g, _ := testpeer.PixelAt(t, rec, 1, 40, 40)
+	require.Greater(t, int(r), 150, "scene A (red) before the fade")
+	r, g, _ = testpeer.PixelAt(t, rec, 4.0, 40, 40)
+	require.Greater(t, int(g), 150, "scene B (green) after the fade")
+	blended := false
+	for s := 2.0; s < 3.6; s += 0.1 {
+		r, g, _ = testpeer.PixelAt(t, rec, s, 40, 40)
+		if r > 80 && r < 170 && g > 70 && g < 160 {
+			blended = true
+			t.Logf("at %.1f s: r %d g %d, a blend of red and green", s, r, g)
+			break
+		}
+	}
+	require.True(t, blended, "a frame during the fade is a blend of the two scenes")
+}
+
+// The meters read what is mixed: two sources on air at once, one turned
+// down; each source's meter and the master's match the dBFS computed from
+// the samples to 0.1 dB.
+func TestMetersMatchTheMix(t *testing.T) {
+	a, err := source.NewTestPatternLook(testFormat, source.PatternLook{Pattern: "color", ToneHz: 1000})
+	require.NoError(t, err)
+	b, err := source.NewTestPatternLook(testFormat, source.PatternLook{Pattern: "color", ToneHz: 440})
+	require.NoError(t, err)
+	rects, err := composite.Layout("side-by-side", testFormat.Width, testFormat.Height, 2)
+	require.NoError(t, err)
+	w, err := newSceneSwitcher(testFormat, []*programSource{newProgramSource("a", "testsrc", a), newProgramSource("b", "testsrc", b)},
+		[]sceneRef{{name: "Both", layers: composite.LayersFor(rects), srcs: []int{0, 1}, background: blackYUV}})
+	require.NoError(t, err)
+	defer w.Close()
+	require.NoError(t, w.setGain("b", -6))
+	var nextV, nextA int64
+	readN(t, w, 3, &nextV, &nextA)
+	w.levels(nil, true) // start afresh
+
+	var peak, sumSq float64
+	var n int
+	for v := 0; v < 30; {
+		fr, err := w.Read()
+		require.NoError(t, err)
+		if fr.Kind == media.Video {
+			v++
+			continue
+		}
+		for c := 0; c < 2; c++ {
+			for _, s := range av.PlanarFloat(fr.AV, c) {
+				peak = max(peak, math.Abs(float64(s)))
+				sumSq += float64(s) * float64(s)
+				n++
+			}
+		}
+	}
+	srcs, master, measured := w.levels(nil, true)
+	require.True(t, measured)
+	require.InDelta(t, 20*math.Log10(peak), master.PeakDBFS, 0.1, "master peak")
+	require.InDelta(t, 10*math.Log10(sumSq/float64(n)), master.RMSDBFS, 0.1, "master RMS")
+	// Each test tone is a sine peaking at −21.1 dBFS (RMS 3 dB lower).
+	require.InDelta(t, -21.1, srcs[0].PeakDBFS, 0.1)
+	require.InDelta(t, -24.1, srcs[0].RMSDBFS, 0.1)
+	require.InDelta(t, -27.1, srcs[1].PeakDBFS, 0.1, "after its -6 dB")
+	require.InDelta(t, -30.1, srcs[1].RMSDBFS, 0.1)
+	// Two tones at different frequencies: powers add.
+	want := 10 * math.Log10(math.Pow(10, -24.1/10)+math.Pow(10, -30.1/10))
+	require.InDelta(t, want, master.RMSDBFS, 0.1, "the master's RMS is the sum of the powers")
 }
