@@ -88,18 +88,8 @@ const toneSampleRate = 48000
 // identical channels, so it is not used.) Silence gives 0 Hz and -Inf.
 func AudioTone(t testing.TB, path string, from, dur float64) (freqHz, rmsDBFS float64) {
 	t.Helper()
-	p := FFprobe(t, path)
-	if p.Audio == nil || p.Audio.Channels < 1 {
-		t.Fatalf("testpeer: AudioTone: %s has no audio stream", path)
-	}
-	ch := p.Audio.Channels
-	raw := run(t, need(t, "ffmpeg"), "-nostdin", "-v", "error",
-		"-ss", ftoa(from), "-t", ftoa(dur), "-i", path, "-vn", "-map", "0:a:0",
-		"-ac", strconv.Itoa(ch), "-ar", strconv.Itoa(toneSampleRate), "-f", "f32le", "-")
+	raw, ch := decodeAudio(t, "AudioTone", path, from, dur, 64)
 	frames := len(raw) / (4 * ch)
-	if frames < 64 {
-		t.Fatalf("testpeer: AudioTone: only %d bytes of audio in %s at [%g, %g]", len(raw), path, from, from+dur)
-	}
 	all := make([]float64, frames*ch)
 	for i := range all {
 		all[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:])))
@@ -113,6 +103,25 @@ func AudioTone(t testing.TB, path string, from, dur float64) (freqHz, rmsDBFS fl
 		mono[i] = sum / float64(ch)
 	}
 	return dominantFrequency(mono, toneSampleRate), rmsDB(all)
+}
+
+// decodeAudio decodes [from, from+dur) of path's first audio stream to
+// interleaved float32 at toneSampleRate, in its own channel count, and
+// fails the test (naming caller) with fewer than least frames.
+func decodeAudio(t testing.TB, caller, path string, from, dur float64, least int) ([]byte, int) {
+	t.Helper()
+	p := FFprobe(t, path)
+	if p.Audio == nil || p.Audio.Channels < 1 {
+		t.Fatalf("testpeer: %s: %s has no audio stream", caller, path)
+	}
+	ch := p.Audio.Channels
+	raw := run(t, need(t, "ffmpeg"), "-nostdin", "-v", "error",
+		"-ss", ftoa(from), "-t", ftoa(dur), "-i", path, "-vn", "-map", "0:a:0",
+		"-ac", strconv.Itoa(ch), "-ar", strconv.Itoa(toneSampleRate), "-f", "f32le", "-")
+	if len(raw)/(4*ch) < least {
+		t.Fatalf("testpeer: %s: only %d bytes of audio in %s at [%g, %g]", caller, len(raw), path, from, from+dur)
+	}
+	return raw, ch
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -3,7 +3,6 @@ package testpeer
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 	"testing"
 )
 
@@ -15,18 +14,8 @@ import (
 // reads far below the ones present. Silence reads -Inf.
 func ToneLevels(t testing.TB, path string, from, dur float64, freqs ...float64) []float64 {
 	t.Helper()
-	p := FFprobe(t, path)
-	if p.Audio == nil || p.Audio.Channels < 1 {
-		t.Fatalf("testpeer: ToneLevels: %s has no audio stream", path)
-	}
-	ch := p.Audio.Channels
-	raw := run(t, need(t, "ffmpeg"), "-nostdin", "-v", "error",
-		"-ss", ftoa(from), "-t", ftoa(dur), "-i", path, "-vn", "-map", "0:a:0",
-		"-ac", strconv.Itoa(ch), "-ar", strconv.Itoa(toneSampleRate), "-f", "f32le", "-")
+	raw, ch := decodeAudio(t, "ToneLevels", path, from, dur, 1024)
 	n := len(raw) / (4 * ch)
-	if n < 1024 {
-		t.Fatalf("testpeer: ToneLevels: only %d bytes of audio in %s at [%g, %g]", len(raw), path, from, from+dur)
-	}
 	return toneLevels(raw, ch, n, freqs)
 }
 
