@@ -284,7 +284,7 @@ func TestMetersMatchTheMix(t *testing.T) {
 	rects, err := composite.Layout("side-by-side", testFormat.Width, testFormat.Height, 2)
 	require.NoError(t, err)
 	w, err := newSceneSwitcher(testFormat, []*programSource{newProgramSource("a", "testsrc", a), newProgramSource("b", "testsrc", b)},
-		[]sceneRef{{name: "Both", layers: composite.LayersFor(rects), srcs: []int{0, 1}, background: blackYUV}})
+		[]sceneRef{{name: "Both", layers: composite.LayersFor(rects), srcs: []int{0, 1}}})
 	require.NoError(t, err)
 	defer w.Close()
 	require.NoError(t, w.setGain("b", -6))

@@ -206,9 +206,7 @@ func Open(cfg Config) (_ *Engine, err error) {
 		if e.prev, err = newPreview(f.Width, f.Height, f.FrameRate.Float64()); err != nil {
 			return nil, err
 		}
-		if err = e.src.holdWhenDown(); err != nil {
-			return nil, err
-		}
+		e.src.holdOnEnd = true
 		return e, nil
 	}
 	for _, d := range cfg.Destinations {
@@ -299,10 +297,7 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 	var sources []*programSource
 	closeAll := func() {
 		for _, ps := range sources {
-			ps.src.Close()
-			if ps.chain != nil {
-				ps.chain.Close()
-			}
+			ps.close()
 		}
 	}
 	var first *source.Format
@@ -333,7 +328,7 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 	}
 	for i, ps := range sources {
 		sc := srcCfgs[i]
-		if err := w.feeds[i].ps.setGain(sc.GainDB); err != nil {
+		if err := ps.setGain(sc.GainDB); err != nil {
 			w.Close()
 			return nil, fmt.Errorf("source %q: %w", ps.name, err)
 		}
@@ -368,7 +363,7 @@ func sceneOf(p *presets.Preset, i int, sc presets.SceneConfig, sources []*progra
 		}
 		return -1
 	}
-	ref := sceneRef{name: sc.Name, background: blackYUV, image: sc.BackgroundImage}
+	ref := sceneRef{name: sc.Name, image: sc.BackgroundImage}
 	if t := p.TransitionTo(i); t.Kind == presets.TransitionFade {
 		ref.fade = time.Duration(t.DurationMs) * time.Millisecond
 	}

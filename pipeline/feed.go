@@ -4,13 +4,15 @@ import (
 	"fmt"
 
 	"github.com/asticode/go-astiav"
+
+	"studio/pipeline/source"
 )
 
-// feed is one source as the program reads it: what it has read ahead of
-// the program (pictures and audio blocks, each a reference), its offsets
-// onto the program timeline, and the picture on air.
+// feed is a source's reading state (Read's goroutine only): what it has
+// read ahead of the program (pictures and audio blocks, each a
+// reference), its offsets onto the program timeline, and the picture on
+// air.
 type feed struct {
-	ps      *programSource
 	onAir   bool
 	started bool // read at least once (a live source rejoins only after)
 
@@ -24,8 +26,8 @@ type feed struct {
 	hasLast bool
 }
 
-func newFeed(ps *programSource) *feed {
-	return &feed{ps: ps, pics: newFrameRing(), blocks: newFrameRing(), last: astiav.AllocFrame()}
+func newFeed() feed {
+	return feed{pics: newFrameRing(), blocks: newFrameRing(), last: astiav.AllocFrame()}
 }
 
 // picture is the picture to show, or nil when there has been none.
@@ -52,9 +54,11 @@ func (fd *feed) pickPicture(n int64) {
 }
 
 // block returns the audio block that starts at sample n (within half a
-// block), dropping older ones, or nil when the source has none there. It
-// stays valid until the next call.
-func (fd *feed) block(n int64, half int64) *astiav.Frame {
+// block: a source's blocks need not sit exactly on the program's grid),
+// dropping older ones, or nil when the source has none there. It stays
+// valid until the next call.
+func (fd *feed) block(n int64) *astiav.Frame {
+	const half = source.AudioFrameSamples / 2
 	for {
 		f, pts, ok := fd.blocks.oldest()
 		if !ok || pts >= n+half {
@@ -80,7 +84,6 @@ type frameRing struct {
 	pts    []int64
 	head   int
 	n      int
-	// current is the frame oldest handed out (it stays valid until drop).
 }
 
 // ringSize bounds how far a source may run ahead of the program: a few

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -18,18 +19,16 @@ type returnFeed struct {
 	src   int // the guest's source
 	feed  *output.AudioFeed
 	block *astiav.Frame // the bus's block handed to the feed
-	err   error         // the first write error, reported once
 }
 
 // audio makes the program's audio block at sample nextA: every source on
 // air read up to it, mixed through the faders (and the fade between scenes),
 // and each guest's mix-minus pushed to its return feed.
 func (w *sceneSwitcher) audio(ta time.Duration) (source.Frame, error) {
-	const half = source.AudioFrameSamples / 2
 	ch := w.format.Channels
 	alive := false
 	masterGain := linear(w.master.gainDB(), w.master.muted.Load())
-	for i, fd := range w.feeds {
+	for i, fd := range w.sources {
 		in := &w.inputs[i]
 		in.Samples = nil
 		if !fd.onAir {
@@ -38,8 +37,8 @@ func (w *sceneSwitcher) audio(ta time.Duration) (source.Frame, error) {
 		if err := w.fill(fd, false, w.nextA); err != nil {
 			return source.Frame{}, err
 		}
-		alive = alive || !fd.ps.down()
-		b := fd.block(w.nextA, half)
+		alive = alive || !fd.down()
+		b := fd.block(w.nextA)
 		if b == nil {
 			continue
 		}
@@ -47,19 +46,19 @@ func (w *sceneSwitcher) audio(ta time.Duration) (source.Frame, error) {
 		for c := range planes {
 			planes[c] = av.PlanarFloat(b, c)
 		}
-		gain := linear(fd.ps.gainDB(), false)
+		gain := linear(fd.gainDB(), false)
 		// A source's meter reads after its gain and before its mute: a
 		// muted microphone still shows that it hears you.
 		m := measure(b, ch)
 		m.scale(gain)
-		fd.ps.meter(m)
-		if fd.ps.muted.Load() {
+		fd.meter(m)
+		if fd.muted.Load() {
 			gain = 0
 		}
-		in.Samples, in.Gain, in.Pan = planes, gain*w.fadeWeight(i, ta), fd.ps.pan()
+		in.Samples, in.Gain, in.Pan = planes, gain*w.fadeWeight(i, ta), fd.pan()
 	}
 	if !alive && !w.holdOnEnd {
-		return source.Frame{}, errAllDown
+		return source.Frame{}, io.EOF // a headless run ends with its sources
 	}
 	if err := av.MakeWritable(w.mixed); err != nil {
 		return source.Frame{}, fmt.Errorf("mix: %w", err)
@@ -86,9 +85,9 @@ func (w *sceneSwitcher) audio(ta time.Duration) (source.Frame, error) {
 	}
 	for _, r := range w.returns {
 		r.block.SetPts(w.nextA)
-		if err := r.feed.Write(r.block); err != nil && r.err == nil {
-			r.err = err // the feed reports it in its stats; the program goes on
-		}
+		// Write fails only for a stopped feed (the run is ending) or a
+		// block of the wrong shape (never here): the program goes on.
+		_ = r.feed.Write(r.block)
 	}
 	w.mixed.SetPts(w.nextA)
 	fr := source.Frame{Kind: media.Audio, AV: w.mixed, PTS: w.nextA, Time: ta}

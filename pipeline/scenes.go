@@ -69,9 +69,11 @@ func (f *fader) reading(name string, live bool) (stats.AudioSource, bool) {
 	return stats.AudioSource{Name: name, PeakDBFS: peak, RMSDBFS: rms, Muted: f.muted.Load(), GainDB: f.gainDB()}, measured
 }
 
-// programSource is one named source with its fader and filters.
+// programSource is one named source with its fader, filters and reading
+// state.
 type programSource struct {
 	fader
+	feed
 	name, kind string
 	src        source.Source
 	chain      *chain.Chain
@@ -82,10 +84,19 @@ type programSource struct {
 }
 
 func newProgramSource(name, kind string, src source.Source) *programSource {
-	ps := &programSource{name: name, kind: kind, src: src}
+	ps := &programSource{name: name, kind: kind, src: src, feed: newFeed()}
 	ps.state.Store(stats.SourceStandby)
 	ps.errMsg.Store("")
 	return ps
+}
+
+// close frees the source, its filters and what it has read ahead.
+func (ps *programSource) close() {
+	ps.feed.free()
+	ps.src.Close()
+	if ps.chain != nil {
+		ps.chain.Close()
+	}
 }
 
 // linear is the amplitude factor of a gain in dB (0 when muted).

@@ -144,7 +144,7 @@ func TestEndedSourceIsHeldInTheConsole(t *testing.T) {
 		[]sceneRef{fullScene("Clip", 0), fullScene("Pattern", 1)})
 	require.NoError(t, err)
 	t.Cleanup(w.Close)
-	require.NoError(t, w.holdWhenDown())
+	w.holdOnEnd = true
 
 	var nextV, nextA int64
 	peak := readN(t, w, 45, &nextV, &nextA) // 1.5 s: the clip is 0.5 s

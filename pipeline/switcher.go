@@ -35,7 +35,6 @@ import (
 type sceneSwitcher struct {
 	format  source.Format
 	sources []*programSource
-	feeds   []*feed // one per source, same order
 	scenes  []*scene
 
 	want   atomic.Int32 // scene asked for (any goroutine)
@@ -69,7 +68,6 @@ type sceneSwitcher struct {
 	returns []*returnFeed    // mix-minus feeds, by guest
 	planes  [][]float32      // the mixed block's planes
 	blocks  [][]float32      // scratch channel slices per source (flattened)
-	returnW func(*returnFeed, *astiav.Frame)
 
 	// meterMaster: the mix feeds the master's meter. Off when the program has
 	// audio filters of its own: the engine meters after them.
@@ -89,24 +87,19 @@ type scene struct {
 }
 
 // sceneRef describes a scene to newSceneSwitcher: its layers (bottom
-// first) with their sources, background and transition.
+// first) with their sources, background and transition. No layers: the
+// one source in srcs, full frame.
 type sceneRef struct {
 	name       string
 	layers     []composite.Layer
 	srcs       []int
-	background [3]uint8 // Y, U, V
+	background [3]uint8 // Y, U, V; zero is black
 	image      string   // background picture file
 	fade       time.Duration
 }
 
 // fullScene is a scene showing one source full frame.
-func fullScene(name string, src int) sceneRef {
-	return sceneRef{name: name, srcs: []int{src}, background: blackYUV,
-		layers: []composite.Layer{{Rect: composite.Rect{W: -1, H: -1}, Opacity: 1}}}
-}
-
-// blackYUV is black in limited-range YUV.
-var blackYUV = [3]uint8{16, 128, 128}
+func fullScene(name string, src int) sceneRef { return sceneRef{name: name, srcs: []int{src}} }
 
 func newSceneSwitcher(f source.Format, sources []*programSource, refs []sceneRef) (_ *sceneSwitcher, err error) {
 	w := &sceneSwitcher{format: f, sources: sources, from: -1, meterMaster: true,
@@ -116,9 +109,6 @@ func newSceneSwitcher(f source.Format, sources []*programSource, refs []sceneRef
 			w.Close()
 		}
 	}()
-	for _, ps := range sources {
-		w.feeds = append(w.feeds, newFeed(ps))
-	}
 	if w.black, err = source.BlackPicture(f); err != nil {
 		return nil, err
 	}
@@ -150,15 +140,11 @@ func newSceneSwitcher(f source.Format, sources []*programSource, refs []sceneRef
 func (w *sceneSwitcher) addScene(r sceneRef) error {
 	f := w.format
 	full := composite.Rect{W: f.Width, H: f.Height}
-	sc := &scene{name: r.name, srcs: r.srcs, fade: r.fade, pics: make([]*astiav.Frame, len(r.srcs))}
-	for _, l := range r.layers {
-		if l.Rect.W < 0 {
-			l.Rect = full
-		}
-		sc.layers = append(sc.layers, l)
-	}
+	sc := &scene{name: r.name, srcs: r.srcs, layers: r.layers, fade: r.fade, pics: make([]*astiav.Frame, len(r.srcs))}
 	l := sc.layers
-	sc.full = len(l) == 1 && l[0].Rect == full && l[0].Crop == (composite.Crop{}) && l[0].Opacity == 1 && r.image == ""
+	// One opaque layer over the whole frame hides the background: the
+	// source's picture goes out as it is.
+	sc.full = len(l) == 0 || len(l) == 1 && l[0].Rect == full && l[0].Crop == (composite.Crop{}) && l[0].Opacity == 1
 	if !sc.full {
 		var err error
 		if sc.comp, err = composite.New(composite.Options{Width: f.Width, Height: f.Height,
@@ -167,13 +153,6 @@ func (w *sceneSwitcher) addScene(r sceneRef) error {
 		}
 	}
 	w.scenes = append(w.scenes, sc)
-	return nil
-}
-
-// holdWhenDown makes the switcher keep the program going when a source on
-// air ends or fails (see holdOnEnd).
-func (w *sceneSwitcher) holdWhenDown() error {
-	w.holdOnEnd = true
 	return nil
 }
 
@@ -198,14 +177,8 @@ func (w *sceneSwitcher) CorruptPackets() int64 {
 // Close implements source.Source.
 func (w *sceneSwitcher) Close() {
 	w.closeReturns()
-	for _, fd := range w.feeds {
-		fd.free()
-	}
 	for _, ps := range w.sources {
-		ps.src.Close()
-		if ps.chain != nil {
-			ps.chain.Close()
-		}
+		ps.close()
 	}
 	for _, sc := range w.scenes {
 		if sc.comp != nil {
@@ -232,20 +205,11 @@ func (w *sceneSwitcher) Switch(i int) error {
 // Active is the scene on air (or asked for).
 func (w *sceneSwitcher) Active() int { return int(w.want.Load()) }
 
-// sceneNames lists the scenes in key order.
-func (w *sceneSwitcher) sceneNames() []string {
-	names := make([]string, len(w.scenes))
-	for i, sc := range w.scenes {
-		names[i] = sc.name
-	}
-	return names
-}
-
 // putOnAir marks the sources of the active scene (and of the one fading
 // out) on air: those coming on are told to rejoin the present and are
 // restamped onto the program's timeline; those going off pause.
 func (w *sceneSwitcher) putOnAir() {
-	on := make([]bool, len(w.feeds)) // a scene switch, not per frame
+	on := make([]bool, len(w.sources)) // a scene switch, not per frame
 	for _, i := range w.scenes[w.active].srcs {
 		on[i] = true
 	}
@@ -254,22 +218,22 @@ func (w *sceneSwitcher) putOnAir() {
 			on[i] = true
 		}
 	}
-	for i, fd := range w.feeds {
+	for i, fd := range w.sources {
 		switch {
 		case on[i] && !fd.onAir:
 			fd.onAir, fd.rebaseV, fd.rebaseA = true, true, true
-			if r, ok := fd.ps.src.(source.Rejoiner); ok && fd.started {
+			if r, ok := fd.src.(source.Rejoiner); ok && fd.started {
 				r.Rejoin()
 			}
-			if !fd.ps.down() {
-				fd.ps.state.Store(stats.SourceLive)
+			if !fd.down() {
+				fd.state.Store(stats.SourceLive)
 			}
 		case !on[i] && fd.onAir:
 			fd.onAir = false
 			fd.pics.clear()
 			fd.blocks.clear()
-			if fd.ps.state.Load() == stats.SourceLive {
-				fd.ps.state.Store(stats.SourceStandby)
+			if fd.state.Load() == stats.SourceLive {
+				fd.state.Store(stats.SourceStandby)
 			}
 		}
 	}
@@ -306,13 +270,10 @@ func (w *sceneSwitcher) Read() (source.Frame, error) {
 	return w.video(tv)
 }
 
-// errAllDown ends a headless run: every source on air has ended.
-var errAllDown = io.EOF
-
 // video makes the program picture for frame nextV.
 func (w *sceneSwitcher) video(tv time.Duration) (source.Frame, error) {
 	alive := false
-	for _, fd := range w.feeds {
+	for _, fd := range w.sources {
 		if !fd.onAir {
 			continue
 		}
@@ -320,31 +281,32 @@ func (w *sceneSwitcher) video(tv time.Duration) (source.Frame, error) {
 			return source.Frame{}, err
 		}
 		fd.pickPicture(w.nextV)
-		alive = alive || !fd.ps.down()
+		alive = alive || !fd.down()
 	}
 	if !alive && !w.holdOnEnd {
-		return source.Frame{}, errAllDown
+		return source.Frame{}, io.EOF // a headless run ends with its sources
 	}
 	pic, err := w.compose(w.scenes[w.active], w.canvas)
 	if err != nil {
 		return source.Frame{}, err
 	}
 	if w.from >= 0 {
-		if pic != w.canvas {
-			// A full-frame scene fading in: blend needs it in the canvas.
-			if err := copyPicture(w.canvas, pic); err != nil {
-				return source.Frame{}, err
-			}
-			pic = w.canvas
-		}
 		out, err := w.compose(w.scenes[w.from], w.fadeOut)
 		if err != nil {
 			return source.Frame{}, err
 		}
-		t := float64(w.nextV-w.fadeStart+1) / float64(w.fadeFrames)
-		if err := composite.Blend(w.canvas, out, w.canvas, min(t, 1)); err != nil {
+		if err := av.MakeWritable(w.canvas); err != nil {
 			return source.Frame{}, fmt.Errorf("fade: %w", err)
 		}
+		t := float64(w.nextV-w.fadeStart+1) / float64(w.fadeFrames)
+		if err := composite.Blend(w.canvas, out, pic, min(t, 1)); err != nil {
+			return source.Frame{}, fmt.Errorf("fade: %w", err)
+		}
+		pic = w.canvas
+	} else if w.scenes[w.active].full {
+		// A second reference: the program's filters copy it before
+		// drawing, so a held picture never collects their drawings.
+		pic = w.handout.Of(pic)
 	}
 	pic.SetPts(w.nextV)
 	fr := source.Frame{Kind: media.Video, AV: pic, PTS: w.nextV, Time: tv}
@@ -353,20 +315,19 @@ func (w *sceneSwitcher) video(tv time.Duration) (source.Frame, error) {
 }
 
 // compose draws scene sc into dst, or, for a full-frame scene, returns the
-// source's picture itself (a second reference: the program's filters copy
-// it before drawing, so a held picture never collects their drawings).
+// source's picture itself (black before it has one), not to be written.
 func (w *sceneSwitcher) compose(sc *scene, dst *astiav.Frame) (*astiav.Frame, error) {
 	if sc.full {
-		if pic := w.feeds[sc.srcs[0]].picture(); pic != nil {
-			return w.handout.Of(pic), nil
+		if pic := w.sources[sc.srcs[0]].picture(); pic != nil {
+			return pic, nil
 		}
-		return w.handout.Of(w.black), nil
+		return w.black, nil
 	}
 	if err := av.MakeWritable(dst); err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
 	for i, s := range sc.srcs {
-		sc.pics[i] = w.feeds[s].picture()
+		sc.pics[i] = w.sources[s].picture()
 	}
 	if err := sc.comp.Compose(dst, sc.layers, sc.pics); err != nil {
 		return nil, fmt.Errorf("compose scene %q: %w", sc.name, err)
@@ -376,24 +337,24 @@ func (w *sceneSwitcher) compose(sc *scene, dst *astiav.Frame) (*astiav.Frame, er
 
 // fill reads fd's source until it holds a picture (video) or an audio
 // block at or past position want, or the source is down.
-func (w *sceneSwitcher) fill(fd *feed, video bool, want int64) error {
+func (w *sceneSwitcher) fill(fd *programSource, video bool, want int64) error {
 	ring := &fd.blocks
 	if video {
 		ring = &fd.pics
 	}
-	for !fd.ps.down() {
+	for !fd.down() {
 		if pts, ok := ring.newest(); ok && pts >= want {
 			return nil
 		}
-		fr, err := fd.ps.src.Read()
+		fr, err := fd.src.Read()
 		fd.started = true
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				fd.ps.state.Store(stats.SourceEnded)
+				fd.state.Store(stats.SourceEnded)
 				return nil
 			}
-			fd.ps.state.Store(stats.SourceError)
-			fd.ps.errMsg.Store(err.Error())
+			fd.state.Store(stats.SourceError)
+			fd.errMsg.Store(err.Error())
 			if w.holdOnEnd {
 				return nil
 			}
@@ -408,8 +369,8 @@ func (w *sceneSwitcher) fill(fd *feed, video bool, want int64) error {
 
 // take restamps a frame read from fd's source onto the program timeline,
 // runs the source's filters over it and keeps it.
-func (w *sceneSwitcher) take(fd *feed, fr source.Frame) error {
-	ps := fd.ps
+func (w *sceneSwitcher) take(fd *programSource, fr source.Frame) error {
+	ps := fd
 	switch fr.Kind {
 	case media.Video:
 		if fd.rebaseV {
@@ -437,25 +398,6 @@ func (w *sceneSwitcher) take(fd *feed, fr source.Frame) error {
 			return err
 		}
 		return fd.blocks.push(fr.AV, fr.PTS)
-	}
-	return nil
-}
-
-// copyPicture copies src's pixels into dst (both yuv420p, the same size).
-func copyPicture(dst, src *astiav.Frame) error {
-	if err := av.MakeWritable(dst); err != nil {
-		return err
-	}
-	for i := 0; i < 3; i++ {
-		d, ds := av.Plane(dst, i)
-		s, ss := av.Plane(src, i)
-		w, h := dst.Width(), dst.Height()
-		if i > 0 {
-			w, h = (w+1)/2, (h+1)/2
-		}
-		for y := 0; y < h; y++ {
-			copy(d[y*ds:y*ds+w], s[y*ss:y*ss+w])
-		}
 	}
 	return nil
 }

@@ -154,21 +154,6 @@ func (l *Length) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML implements yaml.Marshaler.
 func (l Length) MarshalYAML() (any, error) { return l.String(), nil }
 
-// SceneSources are the names of the sources a scene shows, bottom first.
-func (sc SceneConfig) SceneSources() []string {
-	switch {
-	case sc.Source != "":
-		return []string{sc.Source}
-	case sc.Layout != "":
-		return sc.Sources
-	}
-	out := make([]string, 0, len(sc.Layers))
-	for _, l := range sc.Layers {
-		out = append(out, l.Source)
-	}
-	return out
-}
-
 // LayoutMax is how many sources a layout shows (0: unknown layout).
 func LayoutMax(name string) int {
 	for _, l := range Layouts {

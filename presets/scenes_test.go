@@ -72,7 +72,7 @@ func TestScenesParse(t *testing.T) {
 	require.Equal(t, "srt://127.0.0.1:9000", p.Sources[2].Input, "${NAME:-default} with NAME empty")
 	require.Equal(t, "rtmp://127.0.0.1/live/back", p.Sources[2].Return, "${NAME:-default} with NAME unset")
 	require.Equal(t, DefaultStaleMs, p.Sources[1].StaleMs)
-	require.Equal(t, []string{"host", "g1"}, p.Scenes[0].SceneSources())
+	require.Equal(t, []string{"host", "g1"}, p.Scenes[0].Sources)
 	require.Equal(t, TransitionConfig{Kind: TransitionFade, DurationMs: DefaultFadeMs}, p.TransitionTo(0), "a scene's fade, default length")
 	require.Equal(t, TransitionConfig{Kind: TransitionFade, DurationMs: 500}, p.TransitionTo(1), "the preset's")
 	host, g1 := p.Scenes[1].Layers[0], p.Scenes[1].Layers[1]
