@@ -322,3 +322,22 @@ func TestMetersMatchTheMix(t *testing.T) {
 	want := 10 * math.Log10(math.Pow(10, -24.1/10)+math.Pow(10, -30.1/10))
 	require.InDelta(t, want, master.RMSDBFS, 0.1, "the master's RMS is the sum of the powers")
 }
+
+// A preset's mixer settings are where the engine starts from.
+func TestPresetMixerChannel(t *testing.T) {
+	p, err := presets.Parse("mix.yaml", []byte(`
+sources:
+  - {name: host, kind: testsrc}
+  - {name: g1, kind: testsrc, gain_db: -6, pan: -0.5, muted: true}
+video: {size: 320x180}
+`))
+	require.NoError(t, err)
+	e, err := Open(Config{Preset: p, Logf: t.Logf})
+	require.NoError(t, err)
+	defer e.Close()
+	g1 := e.src.sources[1]
+	require.Equal(t, -6.0, g1.gainDB())
+	require.Equal(t, float32(-0.5), g1.pan())
+	require.True(t, g1.muted.Load())
+	require.Equal(t, 0.0, e.src.sources[0].gainDB())
+}

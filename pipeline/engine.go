@@ -316,6 +316,9 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 		}
 		ps := newProgramSource(sc.Name, sc.Kind, src)
 		sources = append(sources, ps)
+		// The preset's mixer channel (validated: never NaN, so no error).
+		_, _ = ps.setGain(sc.GainDB), ps.setPan(sc.Pan)
+		ps.muted.Store(sc.Muted)
 		if ps.chain, err = chain.New(sc.Name, sc.Filters, chainOptions(*first, epoch, cfg.Logf)); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("source %q: filters: %w", sc.Name, err)
@@ -325,15 +328,6 @@ func openSources(cfg Config, clock *source.Clock, epoch time.Time) (*sceneSwitch
 	if err != nil {
 		closeAll()
 		return nil, err
-	}
-	for i, ps := range sources {
-		sc := srcCfgs[i]
-		if err := ps.setGain(sc.GainDB); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("source %q: %w", ps.name, err)
-		}
-		_ = ps.setPan(sc.Pan)
-		ps.muted.Store(sc.Muted)
 	}
 	for i, sc := range sceneCfgs {
 		ref, err := sceneOf(p, i, sc, sources, *first)
