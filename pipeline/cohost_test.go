@@ -223,26 +223,14 @@ scenes:
 video: {size: 320x180, bitrate: 1M, tune: zerolatency}
 `))
 	require.NoError(t, err)
-	var tap statsTap
-	tap.t = t
-	e, err := Open(Config{Preset: p, Destinations: []Destination{{Name: "out1", URL: ngx.URL("fade")}},
-		Realtime: true, Interactive: true, OnStats: tap.put, Logf: tap.logf})
-	require.NoError(t, err)
-	defer e.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	require.NoError(t, e.GoLive())
-	tap.waitOutput(t, "out1", "live", 5*time.Second)
+	e, _, end := goLive(t, p, ngx.URL("fade"))
 	time.Sleep(2 * time.Second)
 	require.NoError(t, e.SwitchScene(1)) // fade, 1 s
 	time.Sleep(2500 * time.Millisecond)
 	require.NoError(t, e.SwitchScene(0)) // cut
 	time.Sleep(1500 * time.Millisecond)
 	require.NoError(t, e.StopLive())
-	cancel()
-	require.NoError(t, <-done)
+	end()
 
 	rec := ngx.WaitRecordingStable(t, "fade", 10*time.Second)
 	require.Empty(t, testpeer.DecodeErrors(t, rec))

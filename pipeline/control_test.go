@@ -50,6 +50,28 @@ func (s *statsTap) logged(text string) bool {
 	return false
 }
 
+// goLive runs preset p in the console's mode and goes live to url as
+// out1, waiting until it is live. end stops the run (cancel, then Run's
+// result must be nil); Close comes with the test's cleanup.
+func goLive(t *testing.T, p *presets.Preset, url string) (e *Engine, tap *statsTap, end func()) {
+	t.Helper()
+	tap = &statsTap{t: t}
+	e, err := Open(Config{Preset: p, Destinations: []Destination{{Name: "out1", URL: url}},
+		Realtime: true, Interactive: true, OnStats: tap.put, Logf: tap.logf})
+	require.NoError(t, err)
+	t.Cleanup(e.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	require.NoError(t, e.GoLive())
+	tap.waitOutput(t, "out1", stats.StateLive, 5*time.Second)
+	return e, tap, func() {
+		cancel()
+		require.NoError(t, <-done)
+	}
+}
+
 func (s *statsTap) put(st stats.Stats) { s.mu.Lock(); s.last = st; s.mu.Unlock() }
 func (s *statsTap) get() stats.Stats   { s.mu.Lock(); defer s.mu.Unlock(); return s.last }
 

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -69,19 +68,7 @@ filters:
 video: {size: 640x360, bitrate: 800k, tune: zerolatency}
 `))
 	require.NoError(t, err)
-	var tap statsTap
-	tap.t = t
-	e, err := Open(Config{Preset: p, Destinations: []Destination{{Name: "out1", URL: ngx.URL("fxKey")}},
-		Realtime: true, Interactive: true, OnStats: tap.put, Logf: tap.logf})
-	require.NoError(t, err)
-	defer e.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-
-	require.NoError(t, e.GoLive())
-	tap.waitOutput(t, "out1", stats.StateLive, 5*time.Second)
+	e, tap, end := goLive(t, p, ngx.URL("fxKey"))
 	live := time.Now()
 	at := func(sec float64) { time.Sleep(time.Until(live.Add(time.Duration(sec * float64(time.Second))))) }
 	// 0-2 s: as configured. 2-4 s: logo off, beauty on. 4-6 s: logo on,
@@ -119,8 +106,7 @@ video: {size: 640x360, bitrate: 800k, tune: zerolatency}
 	require.Equal(t, []stats.Filter{{Name: stats.FilterWatermark, On: true}}, st.ProgramFilters)
 	require.NoError(t, e.StopLive())
 	final := tap.get().Outputs
-	cancel()
-	require.NoError(t, <-done)
+	end()
 	for _, o := range final {
 		require.Zero(t, o.FramesDropped, "%s dropped frames", o.Name)
 	}
