@@ -38,3 +38,31 @@ func (c *Clock) Now() (now time.Duration, ok bool) {
 	}
 	return time.Since(*s), true
 }
+
+// cursor is where a real-time source (capture, guest) is on the program
+// clock: the next video frame and audio sample it delivers. It moves to
+// the present on the first read and again when the source comes back on
+// air (Rejoin), with audio starting where the picture does: catching up
+// from where it paused would leave its sound behind its picture for good
+// (the picture is always the newest, the sound comes in order).
+type cursor struct {
+	started      bool
+	rejoin       atomic.Bool // set by Rejoin: start again at the present
+	nextV, nextA int64
+}
+
+// Rejoin implements Rejoiner.
+func (c *cursor) Rejoin() { c.rejoin.Store(true) }
+
+// sync moves the cursor to now when it is the first read or the source
+// has rejoined.
+func (c *cursor) sync(f Format, now time.Duration) {
+	if c.started && !c.rejoin.Swap(false) {
+		return
+	}
+	c.started = true
+	r := f.FrameRate
+	c.nextV = int64(now.Seconds() * float64(r.Num()) / float64(r.Den()))
+	n := samplesOf(f.VideoTime(c.nextV), f.SampleRate)
+	c.nextA = n - n%AudioFrameSamples
+}

@@ -89,7 +89,8 @@ type Guest struct {
 	stale   time.Duration
 	logf    func(string, ...any)
 
-	buf *guestBuffer
+	buf    *guestBuffer
+	cursor // where the next frames go on the program clock (Read's goroutine)
 
 	// Read's side.
 	held        *astiav.Frame // the picture on show; nil: the placeholder
@@ -97,10 +98,6 @@ type Guest struct {
 	silence     *astiav.Frame
 	handout     *Handout      // held, placeholder and silence go out through it
 	current     *astiav.Frame // the audio block handed out by the last Read
-	started     bool
-	rejoin      atomic.Bool
-	nextV       int64 // next video frame number on the program clock
-	nextA       int64 // next audio sample
 	timer       *time.Timer
 	arrived     chan struct{} // a block was queued: wakes a Read waiting for audio
 
@@ -207,10 +204,6 @@ func (g *Guest) Format() Format { return g.format }
 // CorruptPackets implements Source: packets that failed to decode.
 func (g *Guest) CorruptPackets() int64 { return g.corrupt.Load() }
 
-// Rejoin implements Rejoiner: the guest is going back on air, and its
-// next Read starts at the present.
-func (g *Guest) Rejoin() { g.rejoin.Store(true) }
-
 // Connected reports whether the guest is connected (its URL open and read).
 func (g *Guest) Connected() bool { return g.connected.Load() }
 
@@ -248,30 +241,13 @@ func (g *Guest) Status() Status {
 	return st
 }
 
-// frameAt is the number of the video frame due at program time t.
-func (g *Guest) frameAt(t time.Duration) int64 {
-	r := g.format.FrameRate
-	return int64(t.Seconds() * float64(r.Num()) / float64(r.Den()))
-}
-
-// blockAt is the first sample of the audio block under way at time t.
-func (g *Guest) blockAt(t time.Duration) int64 {
-	n := samplesOf(t, g.format.SampleRate)
-	return n - n%AudioFrameSamples
-}
-
 // Read implements Source: the next frame on the program clock, waiting
 // for its time, never for the network.
 func (g *Guest) Read() (Frame, error) {
 	g.releaseAudio()
 	g.clock.Start() // no-op when the engine started it
 	now, _ := g.clock.Now()
-	if !g.started || g.rejoin.Swap(false) {
-		// First read, or back on air: start at the present, sound with picture.
-		g.started = true
-		g.nextV = g.frameAt(now)
-		g.nextA = g.blockAt(g.format.VideoTime(g.nextV))
-	}
+	g.sync(g.format, now)
 	for {
 		tv := g.format.VideoTime(g.nextV)
 		ta := g.format.AudioTime(g.nextA)

@@ -2,7 +2,6 @@ package source
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -31,10 +30,7 @@ type Live struct {
 	handout *Handout      // black and silence go out through it
 	current *astiav.Frame // audio frame handed out by the last Read (owned)
 
-	started  bool
-	rejoin   atomic.Bool // set by Rejoin: start again at the present
-	nextV    int64       // next video frame number on the program clock
-	nextA    int64       // next audio sample
+	cursor   // where the next frames go on the program clock
 	timer    *time.Timer
 	openedAt time.Time
 }
@@ -112,10 +108,6 @@ func (l *Live) Format() Format { return l.format }
 // camera picture is skipped by the capture).
 func (l *Live) CorruptPackets() int64 { return 0 }
 
-// Rejoin implements Rejoiner: the source is going back on air, and its
-// next Read starts at the present.
-func (l *Live) Rejoin() { l.rejoin.Store(true) }
-
 // Status implements Monitored.
 func (l *Live) Status() Status {
 	st := Status{Pictures: l.video.frames.Load()}
@@ -138,33 +130,13 @@ func (l *Live) Status() Status {
 	return st
 }
 
-// frameAt is the number of the video frame due at program time t.
-func (l *Live) frameAt(t time.Duration) int64 {
-	r := l.format.FrameRate
-	return int64(t.Seconds() * float64(r.Num()) / float64(r.Den()))
-}
-
-// blockAt is the first sample of the audio block under way at time t.
-func (l *Live) blockAt(t time.Duration) int64 {
-	n := int64(t.Seconds() * float64(l.format.SampleRate))
-	return n - n%AudioFrameSamples
-}
-
 // Read implements Source: the next frame on the program clock, waiting
 // for its time. It never waits for a device.
 func (l *Live) Read() (Frame, error) {
 	l.releaseAudio()
 	l.clock.Start() // no-op when the engine started it
 	now, _ := l.clock.Now()
-	if !l.started || l.rejoin.Swap(false) {
-		// First read, or back on air: start at the present, and let audio
-		// start where the picture does. (Catching up from where it paused
-		// would leave its sound behind its picture for good: the picture
-		// is always the newest, the sound comes in order.)
-		l.started = true
-		l.nextV = l.frameAt(now)
-		l.nextA = l.blockAt(l.format.VideoTime(l.nextV))
-	}
+	l.sync(l.format, now)
 	for {
 		tv := l.format.VideoTime(l.nextV)
 		if fr, ok := l.audioFrame(tv, now); ok {
