@@ -13,35 +13,64 @@ import (
 
 var urlInText = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"]+`)
 
-// routeFFmpegLogs sends FFmpeg's errors to logf instead of stderr, with any
-// URL masked (FFmpeg prints input URLs, keys included) and at most a few
-// lines a second (a corrupt file can make a decoder print thousands).
+// repeatAfter is how long a line FFmpeg repeats stays unsaid: a guest or
+// input that is down prints the same error on every retry, and the source
+// already reports the outage itself, once.
+const repeatAfter = 30 * time.Second
+
+// routeFFmpegLogs sends FFmpeg's errors to logf instead of stderr (see
+// ffmpegLog.say).
 func routeFFmpegLogs(logf func(string, ...any)) {
-	var mu sync.Mutex
-	var windowStart time.Time
-	var inWindow, suppressed int
+	l := &ffmpegLog{logf: logf, said: map[string]time.Time{}}
 	astiav.SetLogLevel(astiav.LogLevelError)
 	astiav.SetLogCallback(func(c astiav.Classer, _ astiav.LogLevel, _, msg string) {
-		msg = strings.TrimSpace(msg)
-		if msg == "" || fromCaptureDevice(c) {
-			return
+		if !fromCaptureDevice(c) {
+			l.say(msg, time.Now())
 		}
-		msg = urlInText.ReplaceAllStringFunc(msg, presets.MaskURL)
-		mu.Lock()
-		defer mu.Unlock()
-		if now := time.Now(); now.Sub(windowStart) > time.Second {
-			if suppressed > 0 {
-				logf("ffmpeg: (%d more messages suppressed)", suppressed)
-			}
-			windowStart, inWindow, suppressed = now, 0, 0
-		}
-		if inWindow >= 5 {
-			suppressed++
-			return
-		}
-		inWindow++
-		logf("ffmpeg: %s", msg)
 	})
+}
+
+// ffmpegLog filters FFmpeg's lines for the user's log.
+type ffmpegLog struct {
+	logf func(string, ...any)
+
+	mu                   sync.Mutex
+	windowStart          time.Time
+	inWindow, suppressed int
+	said                 map[string]time.Time // line → when it was last said
+}
+
+// say logs one FFmpeg line with any URL masked (FFmpeg prints input URLs,
+// keys included), unless the same line was said within repeatAfter, and
+// at most a few lines a second (a corrupt file can make a decoder print
+// thousands).
+func (l *ffmpegLog) say(msg string, now time.Time) {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return
+	}
+	msg = urlInText.ReplaceAllStringFunc(msg, presets.MaskURL)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if at, ok := l.said[msg]; ok && now.Sub(at) < repeatAfter {
+		return
+	}
+	if len(l.said) >= 256 {
+		clear(l.said) // bounded: distinct lines are few in a healthy run
+	}
+	l.said[msg] = now
+	if now.Sub(l.windowStart) > time.Second {
+		if l.suppressed > 0 {
+			l.logf("ffmpeg: (%d more messages suppressed)", l.suppressed)
+		}
+		l.windowStart, l.inWindow, l.suppressed = now, 0, 0
+	}
+	if l.inWindow >= 5 {
+		l.suppressed++
+		return
+	}
+	l.inWindow++
+	l.logf("ffmpeg: %s", msg)
 }
 
 // fromCaptureDevice says whether a log line comes from a capture device
