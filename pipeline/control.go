@@ -246,6 +246,11 @@ func (e *Engine) StopRecording() (string, int64, error) {
 func (e *Engine) Reconnect() error {
 	e.ctlMu.Lock()
 	defer e.ctlMu.Unlock()
+	for _, r := range e.src.returns {
+		if r.feed.Snapshot().State == stats.StateReconnecting {
+			r.feed.RetryNow() // a guest's return: reconnect now too
+		}
+	}
 	if len(e.live) == 0 {
 		return ErrNotLive
 	}

@@ -86,12 +86,6 @@ type AudioFeed struct {
 	stopped bool
 	started bool
 	cancel  context.CancelFunc
-
-	// rateMu guards the bitrate measurement of Snapshot.
-	rateMu    sync.Mutex
-	rateAt    time.Time
-	rateBytes int64
-	rateKbps  float64
 }
 
 // NewAudioFeed checks cfg and makes the AAC encoder and the output (an
@@ -168,9 +162,6 @@ func (f *AudioFeed) Start(ctx context.Context) {
 	f.started = true
 	octx, cancel := context.WithCancel(ctx)
 	f.cancel = cancel
-	f.rateMu.Lock()
-	f.rateAt, f.rateBytes = time.Now(), 0
-	f.rateMu.Unlock()
 	f.out.Start(octx, f.header)
 }
 
@@ -255,22 +246,8 @@ func (f *AudioFeed) RetryNow() { f.out.RetryNow() }
 
 // Snapshot is the feed's line in the stats, like the other outputs':
 // name, masked URL, state, bytes, frames (AAC frames), queue, reconnects,
-// last error, and the bitrate since the previous Snapshot.
-func (f *AudioFeed) Snapshot() stats.Output {
-	s := f.out.Snapshot()
-	f.rateMu.Lock()
-	defer f.rateMu.Unlock()
-	now := time.Now()
-	if !f.rateAt.IsZero() {
-		if dt := now.Sub(f.rateAt); dt >= 250*time.Millisecond {
-			kbps := float64(s.BytesSent-f.rateBytes) * 8 / dt.Seconds() / 1000
-			f.rateKbps = float64(int64(kbps*10+0.5)) / 10
-			f.rateAt, f.rateBytes = now, s.BytesSent
-		}
-	}
-	s.BitrateKbps = f.rateKbps
-	return s
-}
+// last error; the caller fills in the bitrate, as for every output.
+func (f *AudioFeed) Snapshot() stats.Output { return f.out.Snapshot() }
 
 // Close frees the encoder and aborts the output if it still runs (call
 // Stop first for a clean end). Safe to call twice.

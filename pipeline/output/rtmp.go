@@ -51,7 +51,6 @@ type RTMP struct {
 	// allocate a message of its own (gortmplib still allocates the body).
 	vmsg message.Video
 	amsg message.Audio
-	sent atomic.Int64
 	// countMu guards counted and base, which BytesWritten reads from the
 	// stats goroutine while the writer goroutine connects and closes.
 	countMu sync.Mutex

@@ -160,7 +160,7 @@ func OpenGuest(cfg GuestConfig) (_ *Guest, err error) {
 	g.cleared.Store(true)
 	defer func() {
 		if err != nil {
-			g.free()
+			g.free(true)
 		}
 	}()
 	if g.placeholder, err = placeholderPicture(f, cfg.Placeholder); err != nil {
@@ -292,14 +292,11 @@ func (g *Guest) audioFrame(f *astiav.Frame, ta time.Duration) Frame {
 // videoFrame is the frame at nextV: the newest due picture, the held one,
 // or the placeholder once pictures have stopped for StaleAfter.
 func (g *Guest) videoFrame(tv, now time.Duration) Frame {
-	held, took := g.buf.takeVideo(samplesOf(tv, g.format.SampleRate), g.held)
+	held, took, since := g.buf.takeVideo(samplesOf(tv, g.format.SampleRate), samplesOf(now, g.format.SampleRate), g.held)
 	g.held = held
-	if !took && held != nil {
-		since, _ := g.buf.sincePicture(samplesOf(now, g.format.SampleRate))
-		if g.format.AudioTime(since) > g.stale {
-			g.buf.recycle(held) // cleared: the held picture goes
-			g.held = nil
-		}
+	if !took && held != nil && since >= 0 && g.format.AudioTime(since) > g.stale {
+		g.buf.recycle(held, true) // cleared: the held picture goes
+		g.held = nil
 	}
 	pic := g.placeholder
 	if g.held != nil {
@@ -316,7 +313,7 @@ func (g *Guest) videoFrame(tv, now time.Duration) Frame {
 // releaseAudio gives the audio block of the previous Read back.
 func (g *Guest) releaseAudio() {
 	if g.current != nil {
-		g.buf.recycle(g.current)
+		g.buf.recycle(g.current, false)
 		g.current = nil
 	}
 }
@@ -445,21 +442,23 @@ func (g *Guest) Close() {
 	case <-time.After(guestCloseTimeout):
 		// Left behind with what it holds: a leak, not a hang.
 		g.logf("%s: the connection did not stop within %s; leaving it behind", g.name, guestCloseTimeout)
-		g.releaseAudio()
-		g.handout.Free()
+		g.free(false)
 		return
 	}
-	g.free()
+	g.free(true)
 }
 
-// free frees what Read and the buffer hold.
-func (g *Guest) free() {
+// free frees what Read holds and, with buffer, the buffer (which a
+// connection left behind may still be filling).
+func (g *Guest) free(buffer bool) {
 	g.releaseAudio()
 	if g.held != nil {
-		g.buf.recycle(g.held)
+		g.buf.recycle(g.held, true)
 		g.held = nil
 	}
-	g.buf.close()
+	if buffer {
+		g.buf.close()
+	}
 	for _, f := range []*astiav.Frame{g.placeholder, g.silence} {
 		if f != nil {
 			f.Free()

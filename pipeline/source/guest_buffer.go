@@ -38,7 +38,6 @@ import (
 // number of audio blocks, so that a guest's blocks land on the program's
 // block grid exactly.
 type guestBuffer struct {
-	rate     int   // program sample rate
 	jitter   int64 // the buffer depth a frame arrives with
 	maxDepth int64 // jitter + guestDriftMax: deeper is drift
 	window   int64 // guestDriftWindow
@@ -80,7 +79,6 @@ const (
 func newGuestBuffer(f Format, jitter time.Duration) *guestBuffer {
 	rate := f.SampleRate
 	b := &guestBuffer{
-		rate:        rate,
 		jitter:      samplesOf(jitter, rate),
 		maxDepth:    samplesOf(jitter+guestDriftMax, rate),
 		window:      samplesOf(guestDriftWindow, rate),
@@ -206,8 +204,9 @@ func (b *guestBuffer) prune(now int64) {
 
 // takeVideo returns the newest picture due at sample due, recycling held
 // (the caller's current picture) when there is one; otherwise held, and
-// took is false.
-func (b *guestBuffer) takeVideo(due int64, held *astiav.Frame) (_ *astiav.Frame, took bool) {
+// took is false. since is how long ago (in samples, at program sample now)
+// the newest picture arrived, -1 before the first.
+func (b *guestBuffer) takeVideo(due, now int64, held *astiav.Frame) (_ *astiav.Frame, took bool, since int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for b.video.len() > 0 && b.video.head().Pts() <= due {
@@ -217,7 +216,11 @@ func (b *guestBuffer) takeVideo(due int64, held *astiav.Frame) (_ *astiav.Frame,
 		}
 		held, took = f, true
 	}
-	return held, took
+	since = -1
+	if b.lastPicture >= 0 {
+		since = now - b.lastPicture
+	}
+	return held, took, since
 }
 
 // takeAudio returns the block for the slot starting at sample slot, or
@@ -237,10 +240,15 @@ func (b *guestBuffer) takeAudio(slot int64) *astiav.Frame {
 	return nil
 }
 
-// recycle takes back a frame given out by takeVideo or takeAudio.
-func (b *guestBuffer) recycle(f *astiav.Frame) {
+// recycle takes back a block given out by takeAudio, or (video) a
+// picture given out by takeVideo, into the pool it came from.
+func (b *guestBuffer) recycle(f *astiav.Frame, video bool) {
 	b.mu.Lock()
-	b.audio.drop(f)
+	if video {
+		b.video.drop(f)
+	} else {
+		b.audio.drop(f)
+	}
 	b.mu.Unlock()
 }
 

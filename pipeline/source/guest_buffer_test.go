@@ -52,7 +52,7 @@ func newBufSim(t *testing.T) *bufSim {
 	s := &bufSim{t: t, b: newGuestBuffer(f, DefaultGuestJitter), blank: astiav.AllocFrame()}
 	t.Cleanup(func() {
 		if s.held != nil {
-			s.b.recycle(s.held)
+			s.b.recycle(s.held, true)
 		}
 		s.b.close()
 		s.blank.Free()
@@ -81,7 +81,7 @@ func (s *bufSim) read(now int64) {
 		if s.slot <= s.tick {
 			if f := s.b.takeAudio(s.slot); f != nil {
 				require.Equal(s.t, s.slot, f.Pts(), "a block off the program's grid")
-				s.b.recycle(f)
+				s.b.recycle(f, false)
 				s.blocks++
 			} else if s.blocks > 0 {
 				s.silent++
@@ -90,7 +90,7 @@ func (s *bufSim) read(now int64) {
 			continue
 		}
 		var took bool
-		s.held, took = s.b.takeVideo(s.tick, s.held)
+		s.held, took, _ = s.b.takeVideo(s.tick, now, s.held)
 		if took {
 			s.shown = append(s.shown, s.held.Pts())
 		}
